@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 the guestcell developers */
+
+/* The private core's interface, as the tools see it.
+ *
+ * A handle goes CONFIG -> (gc_launch) LAUNCHING -> READY <-> BUSY, and is
+ * closed by gc_close.  Nothing here prints or exits: a failing call
+ * records a message and an errno on the handle (gc_last_error,
+ * gc_last_errno) and returns -1 or NULL.
+ */
+
+#ifndef GUESTCELL_H
+#define GUESTCELL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct gc_h gc_h;
+
+enum gc_state {
+  GC_STATE_CONFIG = 0,
+  GC_STATE_LAUNCHING,
+  GC_STATE_READY,
+  GC_STATE_BUSY,
+  GC_STATE_CLOSED,              /* after shutdown, or the appliance died */
+};
+
+/* A new handle, or NULL with errno set (out of memory). */
+extern gc_h *gc_create (void);
+/* Shut down the appliance if it runs (killing it if it does not stop
+ * in time), remove the handle's temporary directory, free it.  NULL is
+ * fine. */
+extern void gc_close (gc_h *g);
+
+extern const char *gc_last_error (gc_h *g);
+extern int gc_last_errno (gc_h *g);
+extern enum gc_state gc_get_state (gc_h *g);
+
+/* Settings (CONFIG state only; -1 on error).  Each one has an
+ * environment variable that sets its default when the handle is made:
+ *   GUESTCELL_VERBOSE=1   GUESTCELL_TRACE=1     GUESTCELL_QEMU=PATH
+ *   GUESTCELL_MEMSIZE=MB  GUESTCELL_APPEND=ARGS GUESTCELL_CACHEDIR=DIR
+ *   GUESTCELL_ACCEL=kvm|tcg   GUESTCELL_LAUNCH_TIMEOUT=SECONDS  */
+extern int gc_set_verbose (gc_h *g, int verbose);
+extern int gc_get_verbose (gc_h *g);
+extern int gc_set_trace (gc_h *g, int trace);
+extern int gc_get_trace (gc_h *g);
+extern int gc_set_qemu (gc_h *g, const char *qemu);
+extern int gc_set_memsize (gc_h *g, int mb);
+extern int gc_set_append (gc_h *g, const char *append);
+extern int gc_set_cachedir (gc_h *g, const char *dir);
+extern int gc_set_accel (gc_h *g, const char *accel); /* "kvm", "tcg", NULL */
+extern int gc_set_launch_timeout (gc_h *g, int seconds);
+
+/* Drives. */
+struct gc_drive_opts {
+  const char *format;           /* "raw", "qcow2"... or NULL to probe */
+  int readonly;
+  int allow_backing;            /* a probed image may have a backing file */
+};
+/* Add a disk image (CONFIG state).  The Nth drive added is /dev/sd(a+N)
+ * in the appliance.  Checks that the file exists and, when the format is
+ * probed, that it is safe to open.  -1 on error. */
+extern int gc_add_drive (gc_h *g, const char *filename,
+                         const struct gc_drive_opts *opts);
+
+/* Start the appliance and wait for its daemon.  -1 on error (qemu
+ * missing or dead, a boot that did not finish in time...). */
+extern int gc_launch (gc_h *g);
+/* Sync, unmount, and stop the appliance; the handle is CLOSED after it.
+ * -1 if the appliance did not stop cleanly (it is killed then). */
+extern int gc_shutdown (gc_h *g);
+
+/* Ask the handle to stop what it is doing: safe to call from a signal
+ * handler.  The call under way fails with EINTR and the appliance is
+ * killed. */
+extern void gc_user_cancel (gc_h *g);
+
+/* Events. */
+#define GC_EVENT_CLOSE      0x0001  /* the handle is closing */
+#define GC_EVENT_PROGRESS   0x0002  /* array: proc, serial, position, total */
+#define GC_EVENT_APPLIANCE  0x0004  /* buf: console output of the appliance */
+#define GC_EVENT_LIBRARY    0x0008  /* buf: a debug message of the core */
+#define GC_EVENT_TRACE      0x0010  /* buf: a call or its result (-x) */
+#define GC_EVENT_ENTER      0x0020  /* buf: the name of the action entered */
+#define GC_EVENT_WARNING    0x0040  /* buf: a warning */
+#define GC_EVENT_ALL        0x007f
+
+typedef void (*gc_event_cb) (gc_h *g, void *opaque, uint64_t event,
+                             const char *buf, size_t buf_len,
+                             const uint64_t *array, size_t array_len);
+/* Register a callback for the events in the mask; returns an id >= 0,
+ * or -1. */
+extern int gc_set_event_callback (gc_h *g, gc_event_cb cb, uint64_t mask,
+                                  void *opaque);
+
+/* Results of the stat actions. */
+struct gc_stat {
+  int64_t dev, ino, mode, nlink, uid, gid, rdev, size, blksize, blocks;
+  int64_t atime, mtime, ctime;
+};
+struct gc_statvfs {
+  int64_t bsize, frsize, blocks, bfree, bavail, files, ffree, favail;
+  int64_t fsid, flag, namemax;
+};
+
+/* Free a NULL-terminated list of strings.  NULL is fine. */
+extern void gc_free_strings (char **list);
+
+/* Mounting a guest the way it mounts itself (lib/mountguest.c).
+ *
+ * gc_find_linux_roots returns the filesystems that hold a Linux root (an
+ * /etc/fstab and an OS release file), as /dev/... names; NULL on error,
+ * an empty list if there is none.  gc_mount_linux_root mounts that root
+ * at / and then the entries of its /etc/fstab, read-only if asked;
+ * entries it cannot resolve are skipped with a warning event.  -1 on
+ * error. */
+extern char **gc_find_linux_roots (gc_h *g);
+extern int gc_mount_linux_root (gc_h *g, const char *root, int readonly);
+
+/* The client stubs of every appliance action: gc_<action>. */
+#include "gc-actions.h"
+
+#endif /* GUESTCELL_H */

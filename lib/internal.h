@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 the guestcell developers */
+
+/* What the files of lib/ share with each other and nobody else: the
+ * handle's layout and the gc_int_* helpers. */
+
+#ifndef GC_INTERNAL_H
+#define GC_INTERNAL_H
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <rpc/types.h>
+#include <rpc/xdr.h>
+
+#include "guestcell.h"
+#include "vector.h"
+#include "cleanup.h"
+#include "strutils.h"
+
+/* Defaults. */
+#define GC_DEFAULT_MEMSIZE 384          /* MiB */
+#define GC_DEFAULT_LAUNCH_TIMEOUT 120   /* seconds, under TCG */
+#define GC_SHUTDOWN_TIMEOUT 10          /* seconds for qemu to exit */
+#define GC_CHANNEL_NAME "org.guestcell.channel.0"
+#define GC_APPLIANCE_SERIAL "gcappliance" /* virtio serial of the root disk */
+
+struct gc_drive {
+  char *filename;               /* absolute path */
+  char *format;                 /* "raw", "qcow2"...: never NULL after add */
+  bool readonly;
+};
+DEFINE_VECTOR_TYPE (gc_drive_vector, struct gc_drive);
+
+struct gc_event_handler {
+  gc_event_cb cb;
+  uint64_t mask;
+  void *opaque;
+};
+DEFINE_VECTOR_TYPE (gc_event_handler_vector, struct gc_event_handler);
+
+/* What the appliance is made of, found or built by lib/appliance.c. */
+struct gc_appliance {
+  char *kernel;                 /* vmlinux (PVH entry) or bzImage */
+  bool kernel_is_pvh;
+  char *initrd;                 /* our small uncompressed initramfs */
+  char *root;                   /* raw ext2 image of the userland */
+  int lock_fd;                  /* shared lock on the cache, or -1 */
+};
+
+/* Launch timings, in microseconds since gc_launch started (for -v and the
+ * benchmark). */
+struct gc_launch_timings {
+  int64_t appliance;            /* appliance found or built */
+  int64_t qemu_started;         /* qemu forked */
+  int64_t connected;            /* qemu connected to our socket */
+  int64_t hello;                /* the daemon said hello */
+};
+
+struct gc_h {
+  enum gc_state state;
+
+  /* The last error. */
+  char *last_error;
+  int last_errno;
+
+  /* Settings. */
+  bool verbose;
+  bool trace;
+  char *qemu;                   /* qemu binary or wrapper */
+  int memsize;                  /* MiB */
+  char *append;                 /* extra kernel arguments, or NULL */
+  char *cachedir;               /* per-user cache, NULL: default */
+  char *accel;                  /* "kvm", "tcg" or NULL: probe */
+  int launch_timeout;           /* seconds */
+
+  gc_drive_vector drives;
+  gc_event_handler_vector events;
+
+  /* While launched. */
+  char *tmpdir;                 /* private 0700 directory, or NULL */
+  pid_t qemu_pid;               /* 0 if none */
+  int sock;                     /* the channel to the daemon, or -1 */
+  int console_fd;               /* qemu's stdout+stderr, or -1 */
+  uint32_t serial;              /* of the next call */
+  struct gc_launch_timings timings;
+  const char *accel_used;       /* "kvm" or "tcg" */
+
+  /* The last lines of the appliance console, for error messages. */
+  char console_tail[2048];
+  size_t console_tail_len;
+  char console_line[1024];      /* partial line being assembled */
+  size_t console_line_len;
+
+  /* gc_int_trace_quote and gc_int_trace_list return strings owned by the
+   * handle, freed after the trace line is sent. */
+  string_vector trace_scratch;
+
+  volatile sig_atomic_t cancelled;
+};
+
+/* lib/errors.c: record an error on the handle (message and errno),
+ * replacing the previous one; emits nothing.  gc_int_perror appends
+ * ": strerror(errno)" and keeps errno. */
+extern void gc_int_error_errno (gc_h *g, int errnum, const char *fs, ...)
+  __attribute__ ((format (printf, 3, 4)));
+#define gc_int_error(g, ...) gc_int_error_errno ((g), 0, __VA_ARGS__)
+extern void gc_int_perror (gc_h *g, const char *fs, ...)
+  __attribute__ ((format (printf, 2, 3)));
+
+/* lib/events.c. */
+extern void gc_int_event (gc_h *g, uint64_t event, const char *buf,
+                          size_t len, const uint64_t *array,
+                          size_t array_len);
+/* A debug message (LIBRARY event), only when verbose. */
+extern void gc_int_debug (gc_h *g, const char *fs, ...)
+  __attribute__ ((format (printf, 2, 3)));
+extern void gc_int_warning (gc_h *g, const char *fs, ...)
+  __attribute__ ((format (printf, 2, 3)));
+/* Console bytes from qemu: keeps the tail, emits APPLIANCE events a line
+ * at a time. */
+extern void gc_int_console_data (gc_h *g, const char *buf, size_t len);
+/* The last non-empty console line worth quoting in an error (a panic
+ * message...), or NULL. */
+extern const char *gc_int_console_last_line (gc_h *g);
+/* Tracing (-x), called by the generated stubs. */
+extern void gc_int_enter (gc_h *g, const char *name);
+extern bool gc_int_tracing (gc_h *g);
+extern void gc_int_trace (gc_h *g, const char *fs, ...)
+  __attribute__ ((format (printf, 2, 3)));
+extern void gc_int_trace_result (gc_h *g, const char *name,
+                                 const char *fs, ...)
+  __attribute__ ((format (printf, 3, 4)));
+extern void gc_int_trace_error (gc_h *g, const char *name);
+extern const char *gc_int_trace_quote (gc_h *g, int unused, const char *s);
+extern const char *gc_int_trace_list (gc_h *g, char *const *list);
+
+/* lib/proto.c: one call to the daemon, the whole transaction. */
+struct gc_int_call {
+  const char *name;
+  unsigned proc;
+  xdrproc_t args_fn;            /* NULL: no arguments */
+  void *args;
+  xdrproc_t ret_fn;             /* NULL: no return value */
+  void *ret;                    /* decoded into; caller xdr_frees */
+  int fd_in;                    /* FileIn: stream this fd, else -1 */
+  int fd_out;                   /* FileOut: write the stream here, else -1 */
+};
+/* State must be READY; goes BUSY for the call.  -1 on error, with the
+ * daemon's message and errno, or a protocol error. */
+extern int gc_int_call (gc_h *g, struct gc_int_call *c);
+/* Conversions of string lists for the stubs: -1/NULL on error. */
+extern int gc_int_list_to_xdr (gc_h *g, const char *name, char *const *list,
+                               char ***val, unsigned *len);
+extern char **gc_int_list_from_xdr (gc_h *g, char **val, unsigned len);
+/* lib/launch.c: wait until g->sock is ready for events (POLLIN or
+ * POLLOUT), meanwhile draining the console into gc_int_console_data and
+ * watching qemu: qemu's death, a cancel (gc_user_cancel) or the deadline
+ * (microseconds on gc_int_now_us's clock; 0 = none) is an error recorded
+ * on the handle, after which the state is CLOSED and the appliance is
+ * stopped.  0 when ready, -1 on error. */
+extern int gc_int_wait_sock (gc_h *g, short events, int64_t deadline_us);
+
+/* Decoding of frames, separated from I/O so the unit tests can feed it
+ * bytes.  Returns 0 and fills *hdr, leaving xdr positioned at the body,
+ * or -1 with an error recorded. */
+struct gc_message_header;
+extern int gc_int_decode_reply_header (gc_h *g, XDR *xdr,
+                                       const struct gc_int_call *c,
+                                       uint32_t serial,
+                                       struct gc_message_header *hdr);
+
+/* lib/appliance.c: find the cached appliance or build it (under the
+ * cache's lock), and take a shared lock that gc_int_appliance_release
+ * drops.  -1 on error. */
+extern int gc_int_appliance_get (gc_h *g, struct gc_appliance *ap);
+extern void gc_int_appliance_release (struct gc_appliance *ap);
+/* The per-user cache directory (created 0700 if missing); NULL on
+ * error.  Caller frees. */
+extern char *gc_int_cachedir (gc_h *g);
+
+/* lib/accel.c: "kvm" when a real boot proves it works (the answer is
+ * cached), else "tcg".  Never fails: on doubt, tcg. */
+extern const char *gc_int_choose_accel (gc_h *g);
+
+/* lib/qemu.c: the qemu command line for this handle; NULL on error.
+ * Caller frees with gc_strings_free. */
+extern char **gc_int_qemu_argv (gc_h *g, const struct gc_appliance *ap,
+                                const char *accel, const char *sockpath);
+
+/* lib/drives.c: probe a format safely (refusing backing files unless
+ * allowed).  Returns a malloc'd format name, NULL on error. */
+extern char *gc_int_probe_format (gc_h *g, const char *filename,
+                                  bool allow_backing);
+
+/* lib/launch.c: kill qemu (SIGTERM, then SIGKILL after timeout seconds;
+ * 0 = at once) and reap it, close the channel, remove the temporary
+ * directory.  Safe to call at any point. */
+extern void gc_int_stop_appliance (gc_h *g, int timeout);
+
+/* Microseconds on the monotonic clock. */
+extern int64_t gc_int_now_us (void);
+
+#endif /* GC_INTERNAL_H */

@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 the guestcell developers
+#
+# Every appliance action, described once.  generate.py derives from this
+# table the wire structures (gc_protocol.x), the core's client stubs
+# (gc-actions.h, gc-actions.c), the daemon's dispatch (gc-dispatch.c) and
+# the list of actions in the docs (gc-actions.pod).
+#
+# Adding an action: append a row with a new procedure number (never reuse
+# or renumber one), and write do_<name> in daemon/.
+#
+# Argument types:
+#   String     a string (const char *)
+#   OptString  a string or NULL (sent as "" for NULL)
+#   Device     a device the user names (/dev/sda, /dev/sda1, /dev/VG/LV);
+#              the daemon checks it and maps it to the appliance's name
+#   Pathname   an absolute path inside the mounted guest
+#   Int, Int64, Bool
+#   StringList a NULL-terminated list of strings
+#   DeviceList a NULL-terminated list of Devices
+#   Buffer     bytes (const char *, size_t), at most GC_STRING_MAX
+#
+# Return types: RVoid (int: 0 or -1), RBool (int: 1, 0 or -1),
+#   RInt (int, -1 on error), RInt64 (int64_t, -1 on error),
+#   RString (char *, caller frees), RStringList (char **, NULL-terminated,
+#   caller frees with gc_free_strings), RBuffer (char * and size_t *,
+#   caller frees), RStat (struct gc_stat *, caller frees),
+#   RStatvfs (struct gc_statvfs *, caller frees).
+#
+# Flags:
+#   FileIn    after the call the core streams a local fd to the daemon
+#   FileOut   after a successful reply the daemon streams data to a
+#             local fd
+#   Progress  the daemon sends progress frames during the call
+#   Writes    changes the disks (refused on read-only drives)
+
+ACTIONS = [
+    # proc, name, ret, [(type, name), ...], [flags], description
+    (1, "ping", "RVoid", [], [],
+     "Check that the daemon answers."),
+    (2, "internal_shutdown", "RVoid", [], [],
+     "Sync and unmount everything; the appliance powers off after the reply."),
+    (3, "list_devices", "RStringList", [], [],
+     "List the added disks as /dev/sda, /dev/sdb..., in the order added."),
+    (4, "list_partitions", "RStringList", [], [],
+     "List the partitions of every added disk (/dev/sda1...)."),
+    (5, "list_filesystems", "RStringList", [], [],
+     "List every device, partition and LVM logical volume holding a "
+     "filesystem, as pairs of device and filesystem type."),
+    (6, "vfs_type", "RString", [("Device", "device")], [],
+     "The filesystem type on a device (ext4, xfs, vfat, swap...), or "
+     "\"\" if none is recognised."),
+    (7, "vfs_label", "RString", [("Device", "device")], [],
+     "The filesystem label on a device, or \"\"."),
+    (8, "vfs_uuid", "RString", [("Device", "device")], [],
+     "The filesystem UUID on a device, or \"\"."),
+    (9, "lvm_scan", "RVoid", [("Bool", "activate")], [],
+     "Scan the disks for LVM volume groups, and activate them if asked."),
+    (10, "lvs", "RStringList", [], [],
+     "List the LVM logical volumes as /dev/VG/LV."),
+    (11, "mount", "RVoid",
+     [("Device", "device"), ("String", "mountpoint"),
+      ("OptString", "options"), ("OptString", "fstype"),
+      ("Bool", "readonly")], [],
+     "Mount a device at a path inside the guest's root (\"/\" is the "
+     "root), with mount options and filesystem type if given."),
+    (12, "umount_all", "RVoid", [], [],
+     "Unmount every guest filesystem, deepest first."),
+    (13, "download", "RVoid", [("Pathname", "path")], ["FileOut", "Progress"],
+     "Stream the contents of a guest file to the caller."),
+    (14, "read_file", "RBuffer", [("Pathname", "path")], [],
+     "The whole contents of a small guest file (at most 2 MiB)."),
+    (15, "ls", "RStringList", [("Pathname", "directory")], [],
+     "The names in a guest directory, sorted, without . and .."),
+    (16, "stat", "RStat", [("Pathname", "path")], [],
+     "stat(2) of a guest path, following symbolic links inside the guest."),
+    (17, "lstat", "RStat", [("Pathname", "path")], [],
+     "lstat(2) of a guest path."),
+    (18, "is_file", "RBool", [("Pathname", "path")], [],
+     "True if the path is a regular file (following links)."),
+    (19, "is_dir", "RBool", [("Pathname", "path")], [],
+     "True if the path is a directory (following links)."),
+    (20, "readlink", "RString", [("Pathname", "path")], [],
+     "The target of a symbolic link."),
+    (21, "realpath", "RString", [("Pathname", "path")], [],
+     "The canonical path, with links resolved inside the guest's root."),
+    (22, "statvfs", "RStatvfs", [("Pathname", "path")], [],
+     "statvfs(2) of the filesystem holding a guest path."),
+    (23, "sync", "RVoid", [], [],
+     "Flush every write to the disks."),
+    (24, "part_init", "RVoid", [("Device", "device"), ("String", "parttype")],
+     ["Writes"],
+     "Write an empty partition table, parttype \"msdos\" or \"gpt\"."),
+    (25, "part_add", "RVoid",
+     [("Device", "device"), ("String", "prlogex"), ("Int64", "startsect"),
+      ("Int64", "endsect")], ["Writes"],
+     "Add a partition from sector startsect to endsect inclusive (endsect "
+     "-1: to the end of the disk); prlogex is primary, logical or "
+     "extended."),
+    (26, "mkfs", "RVoid",
+     [("String", "fstype"), ("Device", "device"), ("OptString", "label"),
+      ("OptString", "uuid")], ["Writes"],
+     "Make a filesystem (ext2, ext3, ext4, xfs, vfat, swap) with an "
+     "optional label and UUID."),
+    (27, "pvcreate", "RVoid", [("Device", "device")], ["Writes"],
+     "Make an LVM physical volume."),
+    (28, "vgcreate", "RVoid", [("String", "vgname"), ("DeviceList", "pvs")],
+     ["Writes"],
+     "Make an LVM volume group from physical volumes."),
+    (29, "lvcreate", "RVoid",
+     [("String", "lvname"), ("String", "vgname"), ("Int", "mbytes")],
+     ["Writes"],
+     "Make an LVM logical volume of a size in MiB (0: all free space)."),
+    (30, "mkdir_p", "RVoid", [("Pathname", "path")], ["Writes"],
+     "Make a directory and its missing parents."),
+    (31, "write", "RVoid", [("Pathname", "path"), ("Buffer", "content")],
+     ["Writes"],
+     "Create or replace a guest file with the given contents."),
+    (32, "upload", "RVoid", [("Pathname", "path")],
+     ["FileIn", "Progress", "Writes"],
+     "Create or replace a guest file with data streamed from the caller."),
+    (33, "ln_s", "RVoid", [("String", "target"), ("Pathname", "linkname")],
+     ["Writes"],
+     "Make a symbolic link."),
+    (34, "chmod", "RVoid", [("Int", "mode"), ("Pathname", "path")],
+     ["Writes"],
+     "Change the permission bits of a guest path."),
+    (35, "chown", "RVoid",
+     [("Int", "owner"), ("Int", "group"), ("Pathname", "path")], ["Writes"],
+     "Change the owner and group of a guest path (not following links)."),
+    (36, "blockdev_getsize64", "RInt64", [("Device", "device")], [],
+     "The size of a device in bytes."),
+    (37, "truncate_size", "RVoid", [("Pathname", "path"), ("Int64", "size")],
+     ["Writes"],
+     "Set a guest file's size, making a sparse file when it grows."),
+    (38, "internal_test_echo", "RString", [("String", "s")], [],
+     "Return the string unchanged (protocol tests)."),
+]
