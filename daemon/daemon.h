@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <rpc/types.h>
 #include <rpc/xdr.h>
@@ -39,12 +40,24 @@
 
 /* Where the guest's filesystems are mounted inside the appliance. */
 #define SYSROOT "/sysroot"
+/* Used when SYSROOT cannot be made on the read-only root. */
+#define SYSROOT_FALLBACK "/run/gc/sysroot"
 
 extern bool verbose;
+
+/* The directory actually used as the guest's root: SYSROOT, or
+ * SYSROOT_FALLBACK, or the --sysroot test option.  (daemon/main.c) */
+extern const char *gc_d_sysroot;
+
+/* A debug line on stderr when verbose (-v). */
+extern void gc_d_debug (const char *fs, ...)
+  __attribute__ ((format (printf, 1, 2)));
 
 /* The call being served. */
 extern unsigned gc_d_proc;
 extern unsigned gc_d_serial;
+/* Its action's name, for messages (never NULL). */
+extern const char *gc_d_action (void);
 
 /* Replies (daemon/proto.c).  Exactly one per call. */
 extern void reply (xdrproc_t xdrp, void *ret);
@@ -88,6 +101,21 @@ extern int gc_d_check_path (const char *path);
  * SYSROOT so nothing escapes it; malloc'd, or NULL after replying with
  * an error.  (daemon/paths.c) */
 extern char *sysroot_path (const char *path);
+/* Open a guest path with openat2 (RESOLVE_IN_ROOT) relative to the
+ * guest's root; flags as open(2) (O_CLOEXEC is added).  -1 with errno,
+ * no reply. */
+extern int gc_d_open_guest (const char *path, int flags, mode_t mode);
+/* Open the parent directory of a guest path (O_PATH | O_DIRECTORY) and
+ * set *name to its last component (malloc'd, caller frees).  -1 with
+ * errno, no reply; EINVAL for a path with no last component ("/", "..").
+ */
+extern int gc_d_open_parent (const char *path, char **name);
+/* The appliance path an fd refers to (from /proc/self/fd), malloc'd;
+ * NULL with errno. */
+extern char *gc_d_fd_path (int fd);
+/* The guest path of an appliance path under the guest's root; NULL if
+ * it is outside.  Malloc'd. */
+extern char *gc_d_guest_path (const char *apath);
 
 /* Lists for the generated dispatch: NULL (after replying) on error. */
 extern char **gc_d_list_from_xdr (gc_str_list *l, int devices);
@@ -100,7 +128,40 @@ extern int command (char **out, char **err, const char *prog, ...)
   __attribute__ ((sentinel));
 extern int commandv (char **out, char **err, char *const *argv);
 
-/* Load a kernel module (and its dependencies) if not loaded yet. */
+/* Load a kernel module (and its dependencies) if not loaded yet; -1
+ * (without replying) if modprobe failed. */
 extern int gc_d_modprobe (const char *module);
+
+/* Guest disks and their partitions (daemon/devices.c). */
+/* The appliance names of the guest disks, in the order added ("vda"...),
+ * owned by devices.c; NULL-terminated. */
+extern char *const *gc_d_guest_disks (void);
+/* The appliance names of a disk's partitions ("vdb1"...), sorted by
+ * number; NULL with errno.  Caller frees with gc_strings_free. */
+extern char **gc_d_disk_partitions (const char *disk);
+/* The active LVM logical volumes as /dev/VG/LV (from sysfs, no exec);
+ * NULL on ENOMEM.  Caller frees with gc_strings_free. */
+extern char **gc_d_active_lvs (void);
+/* A copy of a tool's message with the appliance's disk names
+ * (/dev/vdX...) replaced by the user's (/dev/sdX...); NULL on ENOMEM. */
+extern char *gc_d_names_to_user (const char *msg);
+/* Wait (bounded) until every partition the kernel knows of on the disk
+ * (appliance name, e.g. /dev/vdb) has its node in /dev. */
+extern void gc_d_wait_partitions (const char *disk);
+
+/* blkid's value of tag (TYPE, LABEL, UUID, PTTYPE) for an appliance
+ * device: malloc'd, "" if none, NULL after replying with an error.
+ * (daemon/fs.c) */
+extern char *gc_d_blkid_tag (const char *device, const char *tag);
+
+/* Unmount everything under the guest's root; -1 after replying. */
+extern int gc_d_umount_all (bool reply_errors);
+
+/* Protocol I/O (daemon/proto.c, used by daemon/main.c). */
+extern int gc_d_channel;        /* the channel's fd */
+/* Set by internal_shutdown: the main loop ends after the reply. */
+extern bool gc_d_exit_after_reply;
+/* Serve calls until EOF or internal_shutdown; returns the exit status. */
+extern int gc_d_main_loop (void);
 
 #endif /* GC_DAEMON_H */

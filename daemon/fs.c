@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 the guestcell developers */
+
+/* Filesystems: probing with blkid (low-level probing, no cache, one
+ * exec for any number of devices), vfs_type/label/uuid,
+ * list_filesystems and mkfs.
+ */
+
+#include <config.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "gc-daemon-actions.h"
+
+/* One device's blkid result: "KEY=value" strings. */
+struct probe {
+  char *dev;
+  string_vector tags;
+};
+
+/* Undo blkid's export escaping (a backslash before special chars). */
+static void
+unescape (char *s)
+{
+  char *w = s;
+  for (; *s; ++s) {
+    if (*s == '\\' && s[1])
+      ++s;
+    *w++ = *s;
+  }
+  *w = '\0';
+}
+
+static const char *
+probe_get (const struct probe *p, const char *tag)
+{
+  size_t n = strlen (tag);
+  for (size_t i = 0; i < p->tags.len; ++i)
+    if (strncmp (p->tags.ptr[i], tag, n) == 0 && p->tags.ptr[i][n] == '=')
+      return p->tags.ptr[i] + n + 1;
+  return NULL;
+}
+
+static void
+probes_free (struct probe *p, size_t n)
+{
+  for (size_t i = 0; i < n; ++i) {
+    free (p[i].dev);
+    gc_string_vector_free (&p[i].tags);
+  }
+  free (p);
+}
+
+/* Probe the devices (appliance names); *n_r results (devices without
+ * any signature are absent).  NULL after replying. */
+static struct probe *
+probe_devices (char *const *devs, size_t *n_r)
+{
+  size_t ndev = gc_strings_len (devs);
+  *n_r = 0;
+  struct probe *r = calloc (ndev + 1, sizeof *r);
+  if (r == NULL) {
+    reply_with_perror ("malloc");
+    return NULL;
+  }
+  if (ndev == 0)
+    return r;
+
+  CLEANUP_FREE const char **argv = calloc (ndev + 8, sizeof (char *));
+  if (argv == NULL) {
+    free (r);
+    reply_with_perror ("malloc");
+    return NULL;
+  }
+  size_t a = 0;
+  argv[a++] = "blkid";
+  argv[a++] = "-c";
+  argv[a++] = "/dev/null";
+  argv[a++] = "-o";
+  argv[a++] = "export";
+  argv[a++] = "-p";
+  for (size_t i = 0; i < ndev; ++i)
+    argv[a++] = devs[i];
+  argv[a] = NULL;
+
+  CLEANUP_FREE char *out = NULL, *err = NULL;
+  int st = commandv (&out, &err, (char *const *) argv);
+  if (st == -1) {
+    free (r);
+    reply_with_perror ("%s: blkid", gc_d_action ());
+    return NULL;
+  }
+  /* 2: nothing found on some device; 8: ambivalent probing result. */
+  if (st != 0 && st != 2 && st != 8) {
+    free (r);
+    reply_with_error ("%s: blkid: %s", gc_d_action (),
+                      err && *err ? err : "failed");
+    return NULL;
+  }
+
+  size_t n = 0;
+  char *saveptr = NULL;
+  for (char *line = strtok_r (out, "\n", &saveptr); line;
+       line = strtok_r (NULL, "\n", &saveptr)) {
+    if (strncmp (line, "DEVNAME=", 8) == 0) {
+      if (n >= ndev)
+        break;
+      unescape (line + 8);
+      r[n].dev = strdup (line + 8);
+      ++n;
+      continue;
+    }
+    if (n == 0 || strchr (line, '=') == NULL)
+      continue;
+    unescape (line);
+    char *s = strdup (line);
+    if (s == NULL || string_vector_append (&r[n - 1].tags, s) == -1) {
+      free (s);
+      probes_free (r, n);
+      reply_with_perror ("malloc");
+      return NULL;
+    }
+  }
+  /* A single device is reported without DEVNAME by some versions. */
+  *n_r = n;
+  return r;
+}
+
+/* See daemon.h. */
+char *
+gc_d_blkid_tag (const char *device, const char *tag)
+{
+  char *devs[] = { (char *) device, NULL };
+  size_t n;
+  struct probe *p = probe_devices (devs, &n);
+  if (p == NULL)
+    return NULL;
+  const char *v = n > 0 ? probe_get (&p[0], tag) : NULL;
+  char *r = strdup (v ? v : "");
+  probes_free (p, n);
+  if (r == NULL)
+    reply_with_perror ("malloc");
+  return r;
+}
+
+/* The TYPE (caller frees); NULL after replying. */
+char *
+do_vfs_type (const char *device)
+{
+  return gc_d_blkid_tag (device, "TYPE");
+}
+
+/* The LABEL (caller frees); NULL after replying. */
+char *
+do_vfs_label (const char *device)
+{
+  return gc_d_blkid_tag (device, "LABEL");
+}
+
+/* The UUID (caller frees); NULL after replying. */
+char *
+do_vfs_uuid (const char *device)
+{
+  return gc_d_blkid_tag (device, "UUID");
+}
+
+/* Pairs of /dev/sdXN or /dev/VG/LV and a filesystem type (caller
+ * frees); NULL after replying. */
+char **
+do_list_filesystems (void)
+{
+  char *const *disks = gc_d_guest_disks ();
+  string_vector cand = EMPTY_VECTOR;
+  char **r = NULL;
+  struct probe *p = NULL;
+  size_t np = 0;
+
+  for (size_t i = 0; disks[i]; ++i) {
+    CLEANUP_FREE_STRINGS char **parts = gc_d_disk_partitions (disks[i]);
+    if (parts == NULL) {
+      reply_with_perror ("list_filesystems: /sys/block/%s", disks[i]);
+      goto out;
+    }
+    if (parts[0] == NULL) {
+      char *s;
+      if (asprintf (&s, "/dev/%s", disks[i]) == -1 ||
+          string_vector_append (&cand, s) == -1)
+        goto enomem;
+    }
+    for (size_t j = 0; parts[j]; ++j) {
+      char *s;
+      if (asprintf (&s, "/dev/%s", parts[j]) == -1 ||
+          string_vector_append (&cand, s) == -1)
+        goto enomem;
+    }
+  }
+  {
+    CLEANUP_FREE_STRINGS char **lvs = gc_d_active_lvs ();
+    if (lvs == NULL)
+      goto enomem;
+    for (size_t j = 0; lvs[j]; ++j) {
+      char *s = strdup (lvs[j]);
+      if (s == NULL || string_vector_append (&cand, s) == -1)
+        goto enomem;
+    }
+  }
+  if (string_vector_append (&cand, NULL) == -1)
+    goto enomem;
+  cand.len--;
+
+  p = probe_devices (cand.ptr, &np);
+  if (p == NULL)
+    goto out;
+
+  string_vector v = EMPTY_VECTOR;
+  for (size_t i = 0; i < cand.len; ++i) {
+    const struct probe *pr = NULL;
+    for (size_t j = 0; j < np; ++j)
+      if (p[j].dev && strcmp (p[j].dev, cand.ptr[i]) == 0)
+        pr = &p[j];
+    const char *type = pr ? probe_get (pr, "TYPE") : NULL;
+    if (type == NULL || strcmp (type, "LVM2_member") == 0 ||
+        probe_get (pr, "PTTYPE") != NULL)
+      continue;
+    char *dev = gc_d_device_to_user (cand.ptr[i]);
+    char *t = strdup (type);
+    if (dev == NULL || t == NULL ||
+        string_vector_append (&v, dev) == -1) {
+      free (dev);
+      free (t);
+      gc_string_vector_free (&v);
+      goto enomem;
+    }
+    if (string_vector_append (&v, t) == -1) {
+      free (t);
+      gc_string_vector_free (&v);
+      goto enomem;
+    }
+  }
+  r = gc_strings_from_vector (&v);
+  if (r == NULL) {
+    gc_string_vector_free (&v);
+    goto enomem;
+  }
+  goto out;
+
+ enomem:
+  reply_with_perror ("malloc");
+ out:
+  if (p)
+    probes_free (p, np);
+  gc_string_vector_free (&cand);
+  return r;
+}
+
+/* Runs a mkfs-like command; -1 after replying with its stderr. */
+static int
+run_mkfs (const char *fstype, const char *device, char *const *argv)
+{
+  CLEANUP_FREE char *err = NULL;
+  CLEANUP_FREE char *user = gc_d_device_to_user (device);
+  int st = commandv (NULL, &err, argv);
+  if (st == -1) {
+    reply_with_perror ("mkfs: %s: %s", user ? user : device, argv[0]);
+    return -1;
+  }
+  if (st != 0) {
+    /* Keep the reason, not the usage text some tools print after it. */
+    char *usage = err ? strcasestr (err, "\nusage:") : NULL;
+    if (usage)
+      *usage = '\0';
+    size_t n = err ? strlen (err) : 0;
+    while (n > 0 && isspace ((unsigned char) err[n - 1]))
+      err[--n] = '\0';
+    CLEANUP_FREE char *msg = err ? gc_d_names_to_user (err) : NULL;
+    reply_with_error ("mkfs: %s on %s: %s failed: %s", fstype,
+                      user ? user : device, argv[0],
+                      msg && *msg ? msg : "no error message");
+    return -1;
+  }
+  return 0;
+}
+
+/* 0, or -1 after replying. */
+int
+do_mkfs (const char *fstype, const char *device, const char *label,
+         const char *uuid)
+{
+  const char *argv[16];
+  size_t n = 0;
+  char volid[16], muuid[64];
+
+  if (strcmp (fstype, "ext2") == 0 || strcmp (fstype, "ext3") == 0 ||
+      strcmp (fstype, "ext4") == 0) {
+    argv[n++] = "mke2fs";
+    argv[n++] = "-q";
+    argv[n++] = "-F";
+    argv[n++] = "-t";
+    argv[n++] = fstype;
+    if (label) {
+      argv[n++] = "-L";
+      argv[n++] = label;
+    }
+    if (uuid) {
+      argv[n++] = "-U";
+      argv[n++] = uuid;
+    }
+  }
+  else if (strcmp (fstype, "xfs") == 0) {
+    argv[n++] = "mkfs.xfs";
+    argv[n++] = "-q";
+    argv[n++] = "-f";
+    if (label) {
+      argv[n++] = "-L";
+      argv[n++] = label;
+    }
+    if (uuid) {
+      snprintf (muuid, sizeof muuid, "uuid=%s", uuid);
+      argv[n++] = "-m";
+      argv[n++] = muuid;
+    }
+  }
+  else if (strcmp (fstype, "vfat") == 0 || strcmp (fstype, "fat") == 0) {
+    fstype = "vfat";
+    argv[n++] = "mkfs.vfat";
+    if (label) {
+      argv[n++] = "-n";
+      argv[n++] = label;
+    }
+    if (uuid) {
+      /* XXXX-XXXX -> XXXXXXXX */
+      size_t j = 0;
+      for (const char *p = uuid; *p && j < 9; ++p)
+        if (*p != '-')
+          volid[j++] = *p;
+      volid[j] = '\0';
+      if (j != 8 || strspn (volid, "0123456789abcdefABCDEF") != 8) {
+        reply_with_error_errno (EINVAL, "mkfs: vfat: %s: the UUID must "
+                                "look like XXXX-XXXX (hex digits)", uuid);
+        return -1;
+      }
+      argv[n++] = "-i";
+      argv[n++] = volid;
+    }
+  }
+  else if (strcmp (fstype, "swap") == 0) {
+    argv[n++] = "mkswap";
+    argv[n++] = "-f";
+    if (label) {
+      argv[n++] = "-L";
+      argv[n++] = label;
+    }
+    if (uuid) {
+      argv[n++] = "-U";
+      argv[n++] = uuid;
+    }
+  }
+  else {
+    reply_with_error_errno (EINVAL, "mkfs: %s: unsupported filesystem type "
+                            "(ext2, ext3, ext4, xfs, vfat or swap)", fstype);
+    return -1;
+  }
+  argv[n++] = device;
+  argv[n] = NULL;
+  return run_mkfs (fstype, device, (char *const *) argv);
+}

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 the guestcell developers */
+
+/* Mounting the guest's filesystems under the guest's root with mount(2)
+ * (options parsed into MS_* flags and a data string), unmounting them
+ * all, sync and internal_shutdown.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+
+#include "daemon.h"
+#include "gc-daemon-actions.h"
+
+static const struct {
+  const char *name;
+  unsigned long set, clear;
+} mount_flags[] = {
+  { "ro", MS_RDONLY, 0 },
+  { "rw", 0, MS_RDONLY },
+  { "nosuid", MS_NOSUID, 0 },
+  { "suid", 0, MS_NOSUID },
+  { "nodev", MS_NODEV, 0 },
+  { "dev", 0, MS_NODEV },
+  { "noexec", MS_NOEXEC, 0 },
+  { "exec", 0, MS_NOEXEC },
+  { "sync", MS_SYNCHRONOUS, 0 },
+  { "async", 0, MS_SYNCHRONOUS },
+  { "dirsync", MS_DIRSYNC, 0 },
+  { "noatime", MS_NOATIME, 0 },
+  { "atime", 0, MS_NOATIME },
+  { "nodiratime", MS_NODIRATIME, 0 },
+  { "diratime", 0, MS_NODIRATIME },
+  { "relatime", MS_RELATIME, 0 },
+  { "norelatime", 0, MS_RELATIME },
+  { "strictatime", MS_STRICTATIME, 0 },
+  { "lazytime", MS_LAZYTIME, 0 },
+  { "nolazytime", 0, MS_LAZYTIME },
+  { "silent", MS_SILENT, 0 },
+  { "loud", 0, MS_SILENT },
+  { "defaults", 0, 0 },
+};
+
+/* Split options into flags and the data string (malloc'd).  -1 on
+ * ENOMEM. */
+static int
+parse_options (const char *options, unsigned long *flags, char **data)
+{
+  CLEANUP_FREE char *copy = strdup (options ? options : "");
+  char *d = calloc (1, strlen (options ? options : "") + 1);
+  if (copy == NULL || d == NULL) {
+    free (d);
+    return -1;
+  }
+  char *save = NULL;
+  for (char *o = strtok_r (copy, ",", &save); o;
+       o = strtok_r (NULL, ",", &save)) {
+    size_t i;
+    for (i = 0; i < sizeof mount_flags / sizeof mount_flags[0]; ++i)
+      if (strcmp (o, mount_flags[i].name) == 0)
+        break;
+    if (i < sizeof mount_flags / sizeof mount_flags[0]) {
+      *flags |= mount_flags[i].set;
+      *flags &= ~mount_flags[i].clear;
+      continue;
+    }
+    if (*d)
+      strcat (d, ",");
+    strcat (d, o);
+  }
+  *data = d;
+  return 0;
+}
+
+/* The value of option key= in data, malloc'd, or NULL. */
+static char *
+option_value (const char *data, const char *key)
+{
+  size_t n = strlen (key);
+  for (const char *p = data; p && *p; ) {
+    if (strncmp (p, key, n) == 0 && p[n] == '=')
+      return strndup (p + n + 1, strcspn (p + n + 1, ","));
+    p = strchr (p, ',');
+    if (p)
+      ++p;
+  }
+  return NULL;
+}
+
+static bool
+fs_known (const char *fstype)
+{
+  CLEANUP_FREE char *fss = gc_read_whole_file ("/proc/filesystems",
+                                               1 << 20, NULL);
+  if (fss == NULL)
+    return false;
+  size_t n = strlen (fstype);
+  for (char *l = fss; l && *l; ) {
+    char *tab = strchr (l, '\t');
+    char *nl = strchr (l, '\n');
+    if (tab && (!nl || tab < nl) && strncmp (tab + 1, fstype, n) == 0 &&
+        (tab[1 + n] == '\n' || tab[1 + n] == '\0'))
+      return true;
+    l = nl ? nl + 1 : NULL;
+  }
+  return false;
+}
+
+/* Load what a filesystem type needs before it is first mounted. */
+static void
+load_modules (const char *fstype, const char *data)
+{
+  if (!fs_known (fstype))
+    gc_d_modprobe (fstype);
+  if (strcmp (fstype, "vfat") == 0 || strcmp (fstype, "msdos") == 0) {
+    CLEANUP_FREE char *cp = option_value (data, "codepage");
+    CLEANUP_FREE char *io = option_value (data, "iocharset");
+    char mod[128];
+    snprintf (mod, sizeof mod, "nls_cp%s", cp ? cp : "437");
+    gc_d_modprobe (mod);
+    snprintf (mod, sizeof mod, "nls_%s", io ? io : "iso8859-1");
+    gc_d_modprobe (mod);
+  }
+}
+
+/* 0, or -1 after replying. */
+int
+do_mount (const char *device, const char *mountpoint, const char *options,
+          const char *fstype, int readonly)
+{
+  CLEANUP_FREE char *user = gc_d_device_to_user (device);
+  CLEANUP_FREE char *type = NULL, *data = NULL;
+  CLEANUP_CLOSE int mpfd = -1;
+  char target[64];
+  const char *udev = user ? user : device;
+  unsigned long flags = 0;
+
+  if (mountpoint[0] != '/') {
+    reply_with_error_errno (EINVAL, "mount: %s: the mount point must be "
+                            "an absolute path", mountpoint);
+    return -1;
+  }
+
+  if (fstype == NULL) {
+    type = gc_d_blkid_tag (device, "TYPE");
+    if (type == NULL)
+      return -1;
+    if (type[0] == '\0') {
+      reply_with_error_errno (EINVAL, "mount: %s: no filesystem recognised",
+                              udev);
+      return -1;
+    }
+  }
+  else if ((type = strdup (fstype)) == NULL) {
+    reply_with_perror ("malloc");
+    return -1;
+  }
+  if (strcmp (type, "swap") == 0 || strcmp (type, "LVM2_member") == 0) {
+    reply_with_error_errno (EINVAL, "mount: %s: holds %s, not a mountable "
+                            "filesystem", udev, type);
+    return -1;
+  }
+
+  if (parse_options (options, &flags, &data) == -1) {
+    reply_with_perror ("malloc");
+    return -1;
+  }
+  if (readonly)
+    flags |= MS_RDONLY;
+
+  if (strcmp (mountpoint, "/") == 0)
+    snprintf (target, sizeof target, "%s", gc_d_sysroot);
+  else {
+    mpfd = gc_d_open_guest (mountpoint, O_PATH | O_DIRECTORY, 0);
+    if (mpfd == -1) {
+      reply_with_perror ("mount: %s: mount point %s", udev, mountpoint);
+      return -1;
+    }
+    snprintf (target, sizeof target, "/proc/self/fd/%d", mpfd);
+  }
+
+  load_modules (type, data);
+
+  const char *target_path = strcmp (mountpoint, "/") == 0 ? gc_d_sysroot
+    : target;
+  int r = mount (device, target_path, type, flags, data);
+  if (r == -1 && errno == EROFS && (flags & MS_RDONLY)) {
+    /* A dirty journal on a read-only device: mount without replaying. */
+    const char *extra = NULL;
+    if (strcmp (type, "ext3") == 0 || strcmp (type, "ext4") == 0)
+      extra = "noload";
+    else if (strcmp (type, "xfs") == 0)
+      extra = "norecovery";
+    if (extra) {
+      CLEANUP_FREE char *d2 = NULL;
+      if (asprintf (&d2, "%s%s%s", data, *data ? "," : "", extra) == -1) {
+        reply_with_perror ("malloc");
+        return -1;
+      }
+      gc_d_debug ("mount: %s: retrying with %s", udev, d2);
+      r = mount (device, target_path, type, flags, d2);
+    }
+    else
+      errno = EROFS;
+  }
+  if (r == -1) {
+    reply_with_perror ("mount: %s on %s (%s)", udev, mountpoint, type);
+    return -1;
+  }
+  return 0;
+}
+
+/* Unescape mountinfo's octal escapes (\040) in place. */
+static void
+unoctal (char *s)
+{
+  char *w = s;
+  for (; *s; ++s) {
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+        s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+      *w++ = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
+      s += 3;
+    }
+    else
+      *w++ = *s;
+  }
+  *w = '\0';
+}
+
+/* See daemon.h.  Unmounts in the reverse of mountinfo's order, which is
+ * deepest (and most recent) first.  With reply_errors false, errors are
+ * only logged and 0 is returned. */
+int
+gc_d_umount_all (bool reply_errors)
+{
+  CLEANUP_FREE char *info = gc_read_whole_file ("/proc/self/mountinfo",
+                                                16 << 20, NULL);
+  if (info == NULL) {
+    if (reply_errors)
+      reply_with_perror ("umount_all: /proc/self/mountinfo");
+    return reply_errors ? -1 : 0;
+  }
+  string_vector v = EMPTY_VECTOR;
+  size_t n = strlen (gc_d_sysroot);
+  char *save = NULL;
+  for (char *l = strtok_r (info, "\n", &save); l;
+       l = strtok_r (NULL, "\n", &save)) {
+    /* id parent maj:min root mountpoint ... */
+    char *f = l;
+    for (int i = 0; i < 4 && f; ++i) {
+      f = strchr (f, ' ');
+      if (f)
+        ++f;
+    }
+    if (f == NULL)
+      continue;
+    f[strcspn (f, " ")] = '\0';
+    unoctal (f);
+    if (strncmp (f, gc_d_sysroot, n) == 0 && (f[n] == '\0' || f[n] == '/'))
+      string_vector_append (&v, f);
+  }
+  int ret = 0;
+  for (size_t i = v.len; i-- > 0; ) {
+    gc_d_debug ("umount %s", v.ptr[i]);
+    if (umount2 (v.ptr[i], 0) == -1 && errno != EINVAL && errno != ENOENT) {
+      CLEANUP_FREE char *g = gc_d_guest_path (v.ptr[i]);
+      if (reply_errors) {
+        reply_with_perror ("umount_all: %s", g ? g : v.ptr[i]);
+        ret = -1;
+        break;
+      }
+      fprintf (stderr, "guestcelld: umount %s: %m\n", v.ptr[i]);
+    }
+  }
+  free (v.ptr);                 /* strings point into info */
+  return ret;
+}
+
+/* 0, or -1 after replying. */
+int
+do_umount_all (void)
+{
+  return gc_d_umount_all (true);
+}
+
+/* 0. */
+int
+do_sync (void)
+{
+  sync ();
+  return 0;
+}
+
+/* Unmounts (errors logged), syncs; the main loop ends after the reply.
+ * 0. */
+int
+do_internal_shutdown (void)
+{
+  gc_d_umount_all (false);
+  sync ();
+  gc_d_exit_after_reply = true;
+  return 0;
+}
