@@ -172,6 +172,81 @@ extern int gc_int_decode_reply_header (gc_h *g, XDR *xdr,
                                        const struct gc_int_call *c,
                                        uint32_t serial,
                                        struct gc_message_header *hdr);
+/* The length word of a frame expected as a reply or as a chunk of bulk
+ * data: 1 if it is GC_PROGRESS_FLAG (a progress body follows), 0 if the
+ * length is acceptable, -1 (error recorded) if not. */
+enum gc_int_frame { GC_INT_FRAME_REPLY, GC_INT_FRAME_CHUNK };
+extern int gc_int_check_frame_length (gc_h *g, const struct gc_int_call *c,
+                                      uint32_t len, enum gc_int_frame kind);
+/* A whole reply (the bytes after the length word).  0: status OK, the
+ * ret struct decoded into c->ret (caller xdr_frees); 1: status ERROR,
+ * the daemon's message and errno recorded on the handle; -1: protocol
+ * error recorded, nothing left allocated. */
+extern int gc_int_decode_reply (gc_h *g, const char *buf, size_t len,
+                                const struct gc_int_call *c, uint32_t serial);
+/* A progress body (GC_PROGRESS_SIZE bytes): checked against the call,
+ * then emitted as a GC_EVENT_PROGRESS.  0, or -1 with an error. */
+extern int gc_int_decode_progress (gc_h *g, const char *buf, size_t len,
+                                   const struct gc_int_call *c,
+                                   uint32_t serial);
+/* A chunk (the bytes after the length word): *data points into buf.
+ * 0, or -1 with an error. */
+extern int gc_int_decode_chunk (gc_h *g, const char *buf, size_t len,
+                                const struct gc_int_call *c, int *cancel,
+                                const char **data, size_t *data_len);
+
+/* lib/mountguest.c: the pieces of mounting a guest that inspection
+ * reuses. */
+struct gc_int_fstab_entry {
+  char *spec;                   /* octal escapes (\040) decoded */
+  char *mountpoint;
+  char *vfstype;
+  char *options;                /* "defaults" if the field is missing */
+};
+DEFINE_VECTOR_TYPE (gc_int_fstab, struct gc_int_fstab_entry);
+/* Parse fstab text (len bytes, no NUL needed): comments, blank lines and
+ * lines with fewer than 3 fields are skipped.  0, or -1 with errno
+ * (ENOMEM; *fstab is then empty).  Free with gc_int_fstab_free. */
+extern int gc_int_parse_fstab (const char *text, size_t len,
+                               gc_int_fstab *fstab);
+extern void gc_int_fstab_free (gc_int_fstab *fstab);
+/* True if the entry is a filesystem of its own at a real mount point
+ * (not swap, proc, tmpfs, a bind mount, a network filesystem...). */
+extern bool gc_int_fstab_is_mountable (const struct gc_int_fstab_entry *e);
+/* The mount point normalised ("/usr//local/" -> "/usr/local"), or NULL
+ * if it is not absolute or has a "." or ".." component.  Caller frees. */
+extern char *gc_int_normalize_mountpoint (const char *mp);
+/* The guest's filesystems (from list_filesystems), with UUIDs and labels
+ * fetched once, on first need. */
+struct gc_int_fsinfo {
+  char *device;                 /* /dev/sdXN or /dev/VG/LV */
+  char *type;
+  char *uuid;                   /* NULL until fetched */
+  char *label;
+};
+DEFINE_VECTOR_TYPE (gc_int_fsinfo_vector, struct gc_int_fsinfo);
+struct gc_int_fslist {
+  gc_int_fsinfo_vector fs;
+  bool have_ids;                /* uuid and label fetched */
+};
+/* Fill l from list_filesystems; -1 on error.  Free with
+ * gc_int_fslist_free. */
+extern int gc_int_fslist_get (gc_h *g, struct gc_int_fslist *l);
+extern void gc_int_fslist_free (struct gc_int_fslist *l);
+/* A guest's name for one of its own devices (/dev/vdb2, /dev/xvda1,
+ * /dev/mapper/vg--x-root, /dev/VG/LV) as ours (/dev/sdb2, /dev/sda1,
+ * /dev/vg-x/root, /dev/VG/LV); NULL if spec is not such a name.  Caller
+ * frees.  (Whether the device exists is not checked.) */
+extern char *gc_int_guest_device_name (const char *spec);
+/* Resolve an fstab spec to one of l's devices. */
+enum gc_int_spec {
+  GC_INT_SPEC_FOUND,            /* *dev set (caller frees) */
+  GC_INT_SPEC_MISSING,          /* no such device */
+  GC_INT_SPEC_UNSUPPORTED,      /* PARTUUID=... and the like */
+};
+/* -1 on error (the appliance failed), else an enum gc_int_spec. */
+extern int gc_int_resolve_fstab_spec (gc_h *g, struct gc_int_fslist *l,
+                                      const char *spec, char **dev);
 
 /* lib/appliance.c: find the cached appliance or build it (under the
  * cache's lock), and take a shared lock that gc_int_appliance_release
@@ -195,6 +270,10 @@ extern char **gc_int_qemu_argv (gc_h *g, const struct gc_appliance *ap,
  * allowed).  Returns a malloc'd format name, NULL on error. */
 extern char *gc_int_probe_format (gc_h *g, const char *filename,
                                   bool allow_backing);
+/* The same header check for a drive given as qcow2 (gc_launch calls it
+ * before qemu starts), so a truncated image is one clear error.  -1 on
+ * error. */
+extern int gc_int_check_qcow2 (gc_h *g, const char *filename);
 
 /* lib/launch.c: kill qemu (SIGTERM, then SIGKILL after timeout seconds;
  * 0 = at once) and reap it, close the channel, remove the temporary

@@ -1,4 +1,743 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2026 the guestcell developers */
 
-/* TODO: being written. */
+/* Mounting a Linux guest the way it mounts itself: find the filesystems
+ * that hold a root (an /etc/fstab and an OS release file), then mount a
+ * root at / and the entries of its fstab under it, their specs (device
+ * names in the guest's own naming, /dev/mapper names, UUID=, LABEL=)
+ * resolved to our device names.
+ *
+ * The fstab parser, the spec resolution and the list of filesystems are
+ * separate pieces with their own interfaces in internal.h: OS inspection
+ * grows out of this file and reuses them.  Everything read from the
+ * guest is untrusted: a line that makes no sense is skipped, a mount
+ * point with ".." is refused.
+ */
+
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+/*----------------------------------------------------------------------
+ * fstab parsing (no appliance).
+ */
+
+/* Decode the octal escapes fstab uses for blanks (\040 space, \011 tab,
+ * \012 newline, \134 backslash) in place.  A backslash not followed by
+ * three octal digits, or encoding NUL, stays as it is. */
+static void
+unescape_octal (char *s)
+{
+  char *w = s;
+
+  while (*s) {
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3'
+        && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+      int c = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
+      if (c != 0) {
+        *w++ = c;
+        s += 4;
+        continue;
+      }
+    }
+    *w++ = *s++;
+  }
+  *w = '\0';
+}
+
+static void
+entry_free (struct gc_int_fstab_entry *e)
+{
+  free (e->spec);
+  free (e->mountpoint);
+  free (e->vfstype);
+  free (e->options);
+}
+
+/* See internal.h.  Frees the entries and the vector. */
+void
+gc_int_fstab_free (gc_int_fstab *fstab)
+{
+  for (size_t i = 0; i < fstab->len; ++i)
+    entry_free (&fstab->ptr[i]);
+  gc_int_fstab_reset (fstab);
+}
+
+/* Parse one line (NUL-terminated, modified).  0: an entry or nothing
+ * (*e->spec NULL); -1 on ENOMEM. */
+static int
+parse_line (char *line, struct gc_int_fstab_entry *e)
+{
+  char *fields[4] = { NULL, NULL, NULL, NULL };
+  size_t nf = 0;
+  char *p = line;
+
+  memset (e, 0, sizeof *e);
+  while (*p == ' ' || *p == '\t')
+    ++p;
+  if (*p == '\0' || *p == '#')
+    return 0;
+
+  /* Up to 4 fields; freq and passno do not matter here. */
+  while (*p && nf < 4) {
+    fields[nf++] = p;
+    while (*p && *p != ' ' && *p != '\t')
+      ++p;
+    if (*p)
+      *p++ = '\0';
+    while (*p == ' ' || *p == '\t')
+      ++p;
+  }
+  if (nf < 3)
+    return 0;                   /* garbage */
+
+  for (size_t i = 0; i < nf; ++i)
+    unescape_octal (fields[i]);
+  e->spec = strdup (fields[0]);
+  e->mountpoint = strdup (fields[1]);
+  e->vfstype = strdup (fields[2]);
+  e->options = strdup (nf > 3 ? fields[3] : "defaults");
+  if (!e->spec || !e->mountpoint || !e->vfstype || !e->options) {
+    entry_free (e);
+    memset (e, 0, sizeof *e);
+    return -1;
+  }
+  return 0;
+}
+
+/* See internal.h. */
+int
+gc_int_parse_fstab (const char *text, size_t len, gc_int_fstab *fstab)
+{
+  size_t start = 0;
+
+  *fstab = (gc_int_fstab) EMPTY_VECTOR;
+  while (start < len) {
+    const char *nl = memchr (text + start, '\n', len - start);
+    size_t end = nl ? (size_t) (nl - text) : len;
+    size_t n = end - start;
+
+    /* A line with a NUL byte in it is not text: skip it. */
+    if (memchr (text + start, '\0', n) == NULL) {
+      CLEANUP_FREE char *line = strndup (text + start, n);
+      struct gc_int_fstab_entry e;
+
+      if (line == NULL)
+        goto enomem;
+      if (n > 0 && line[n - 1] == '\r')
+        line[n - 1] = '\0';
+      if (parse_line (line, &e) == -1)
+        goto enomem;
+      if (e.spec && gc_int_fstab_append (fstab, e) == -1) {
+        entry_free (&e);
+        goto enomem;
+      }
+    }
+    start = end + 1;
+  }
+  return 0;
+
+ enomem:
+  gc_int_fstab_free (fstab);
+  errno = ENOMEM;
+  return -1;
+}
+
+/* Has the comma-separated option list this option? */
+static bool
+has_option (const char *options, const char *opt)
+{
+  size_t n = strlen (opt);
+
+  for (const char *p = options; p && *p; ) {
+    const char *comma = strchr (p, ',');
+    size_t len = comma ? (size_t) (comma - p) : strlen (p);
+    if (len == n && strncmp (p, opt, n) == 0)
+      return true;
+    p = comma ? comma + 1 : NULL;
+  }
+  return false;
+}
+
+/* See internal.h. */
+bool
+gc_int_fstab_is_mountable (const struct gc_int_fstab_entry *e)
+{
+  static const char *const virtual_types[] = {
+    "swap", "none", "ignore", "proc", "sysfs", "tmpfs", "ramfs", "devpts",
+    "devtmpfs", "cgroup", "cgroup2", "securityfs", "debugfs", "tracefs",
+    "efivarfs", "mqueue", "hugetlbfs", "configfs", "fusectl", "binfmt_misc",
+    "pstore", "bpf", "autofs", "rpc_pipefs", "nfsd", "selinuxfs", "usbfs",
+    "nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "9p", "virtiofs",
+    "sshfs", "davfs", "glusterfs", "ceph", "fuse", "overlay", "aufs",
+    "unionfs", "bind", "rbind", NULL
+  };
+
+  if (e->mountpoint[0] != '/' || e->spec[0] == '\0'
+      || strcmp (e->spec, "none") == 0)
+    return false;
+  for (size_t i = 0; virtual_types[i]; ++i)
+    if (strcmp (e->vfstype, virtual_types[i]) == 0)
+      return false;
+  if (gc_str_prefix (e->vfstype, "fuse.") || gc_str_prefix (e->vfstype, "fuse3."))
+    return false;
+  if (has_option (e->options, "bind") || has_option (e->options, "rbind")
+      || has_option (e->options, "loop"))
+    return false;
+  /* A network share written as host:/path or //host/share. */
+  if (gc_str_prefix (e->spec, "//") || (e->spec[0] != '/' && strchr (e->spec, ':')
+                                        && strchr (e->spec, '=') == NULL))
+    return false;
+  return true;
+}
+
+/* See internal.h. */
+char *
+gc_int_normalize_mountpoint (const char *mp)
+{
+  size_t n = strlen (mp);
+  char *r, *w;
+
+  if (mp[0] != '/')
+    return NULL;
+  r = malloc (n + 1);
+  if (r == NULL)
+    return NULL;
+  w = r;
+  for (const char *p = mp; *p; ) {
+    while (*p == '/')
+      ++p;
+    if (*p == '\0')
+      break;
+    const char *end = strchrnul (p, '/');
+    size_t len = end - p;
+    if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.')) {
+      free (r);
+      errno = EINVAL;
+      return NULL;
+    }
+    *w++ = '/';
+    memcpy (w, p, len);
+    w += len;
+    p = end;
+  }
+  if (w == r)
+    *w++ = '/';
+  *w = '\0';
+  return r;
+}
+
+/*----------------------------------------------------------------------
+ * Spec resolution.
+ */
+
+/* See internal.h. */
+char *
+gc_int_guest_device_name (const char *spec)
+{
+  char *r;
+
+  if (!gc_str_prefix (spec, "/dev/"))
+    return NULL;
+  const char *name = spec + 5;
+
+  /* /dev/mapper/VG-LV, a '-' in either doubled. */
+  if (gc_str_prefix (name, "mapper/")) {
+    const char *dm = name + 7;
+    size_t n = strlen (dm);
+    char *vg = malloc (n + 1), *lv = malloc (n + 1);
+    char *w;
+    bool in_lv = false;
+
+    if (vg == NULL || lv == NULL) {
+      free (vg);
+      free (lv);
+      return NULL;
+    }
+    w = vg;
+    for (const char *p = dm; *p; ++p) {
+      if (*p == '/')
+        goto bad;
+      if (*p == '-' && p[1] == '-') {
+        *w++ = '-';
+        ++p;
+      }
+      else if (*p == '-' && !in_lv) {
+        *w = '\0';
+        w = lv;
+        in_lv = true;
+      }
+      else
+        *w++ = *p;
+    }
+    *w = '\0';
+    if (!in_lv || vg[0] == '\0' || lv[0] == '\0'
+        || strcmp (vg, ".") == 0 || strcmp (vg, "..") == 0
+        || strcmp (lv, ".") == 0 || strcmp (lv, "..") == 0)
+      goto bad;
+    if (asprintf (&r, "/dev/%s/%s", vg, lv) == -1)
+      r = NULL;
+    free (vg);
+    free (lv);
+    return r;
+  bad:
+    free (vg);
+    free (lv);
+    return NULL;
+  }
+
+  /* /dev/sdXN, /dev/vdXN, /dev/hdXN, /dev/xvdXN. */
+  static const char *const prefixes[] = { "sd", "vd", "hd", "xvd", NULL };
+  for (size_t i = 0; prefixes[i]; ++i) {
+    if (!gc_str_prefix (name, prefixes[i]))
+      continue;
+    const char *letters = name + strlen (prefixes[i]);
+    size_t nl = 0, nd = 0;
+    while (letters[nl] >= 'a' && letters[nl] <= 'z')
+      ++nl;
+    while (isdigit ((unsigned char) letters[nl + nd]))
+      ++nd;
+    if (nl == 0 || nl > 3 || letters[nl + nd] != '\0'
+        || (nd > 0 && letters[nl] == '0'))
+      continue;
+    if (asprintf (&r, "/dev/sd%s", letters) == -1)
+      return NULL;
+    return r;
+  }
+
+  /* /dev/VG/LV: exactly two plain components. */
+  const char *slash = strchr (name, '/');
+  if (slash && slash != name && slash[1] && strchr (slash + 1, '/') == NULL
+      && !gc_str_prefix (name, "disk/") && !gc_str_prefix (name, "./")
+      && !gc_str_prefix (name, "../") && strcmp (slash + 1, ".") != 0
+      && strcmp (slash + 1, "..") != 0)
+    return strdup (spec);
+
+  return NULL;
+}
+
+static void
+fsinfo_free (struct gc_int_fsinfo *f)
+{
+  free (f->device);
+  free (f->type);
+  free (f->uuid);
+  free (f->label);
+}
+
+/* See internal.h. */
+void
+gc_int_fslist_free (struct gc_int_fslist *l)
+{
+  for (size_t i = 0; i < l->fs.len; ++i)
+    fsinfo_free (&l->fs.ptr[i]);
+  gc_int_fsinfo_vector_reset (&l->fs);
+  l->have_ids = false;
+}
+
+/* See internal.h. */
+int
+gc_int_fslist_get (gc_h *g, struct gc_int_fslist *l)
+{
+  char **pairs;
+  size_t n, i;
+
+  l->fs = (gc_int_fsinfo_vector) EMPTY_VECTOR;
+  l->have_ids = false;
+  pairs = gc_list_filesystems (g);
+  if (pairs == NULL)
+    return -1;
+  n = gc_strings_len (pairs);
+  /* The strings move into l; the array goes. */
+  for (i = 0; i + 1 < n; i += 2) {
+    struct gc_int_fsinfo f = { .device = pairs[i], .type = pairs[i + 1] };
+    if (gc_int_fsinfo_vector_append (&l->fs, f) == -1) {
+      gc_int_perror (g, "malloc");
+      gc_strings_free (pairs + i);
+      free (pairs);
+      gc_int_fslist_free (l);
+      return -1;
+    }
+  }
+  if (i < n)
+    free (pairs[i]);            /* an odd one out */
+  free (pairs);
+  return 0;
+}
+
+/* The UUID and label of every filesystem, once. */
+static int
+fslist_get_ids (gc_h *g, struct gc_int_fslist *l)
+{
+  if (l->have_ids)
+    return 0;
+  for (size_t i = 0; i < l->fs.len; ++i) {
+    struct gc_int_fsinfo *f = &l->fs.ptr[i];
+    if (f->uuid == NULL) {
+      f->uuid = gc_vfs_uuid (g, f->device);
+      if (f->uuid == NULL) {
+        if (g->state != GC_STATE_READY)
+          return -1;
+        f->uuid = strdup ("");
+      }
+    }
+    if (f->label == NULL) {
+      f->label = gc_vfs_label (g, f->device);
+      if (f->label == NULL) {
+        if (g->state != GC_STATE_READY)
+          return -1;
+        f->label = strdup ("");
+      }
+    }
+    if (f->uuid == NULL || f->label == NULL) {
+      gc_int_perror (g, "strdup");
+      return -1;
+    }
+  }
+  l->have_ids = true;
+  return 0;
+}
+
+/* A value of UUID="..." may be quoted. */
+static char *
+unquote (const char *s)
+{
+  size_t n = strlen (s);
+  if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0])
+    return strndup (s + 1, n - 2);
+  return strdup (s);
+}
+
+static int
+found (gc_h *g, const char *device, char **dev)
+{
+  *dev = strdup (device);
+  if (*dev == NULL) {
+    gc_int_perror (g, "strdup");
+    return -1;
+  }
+  return GC_INT_SPEC_FOUND;
+}
+
+/* See internal.h. */
+int
+gc_int_resolve_fstab_spec (gc_h *g, struct gc_int_fslist *l,
+                           const char *spec, char **dev)
+{
+  const char *uuid = NULL, *label = NULL;
+
+  *dev = NULL;
+  if (gc_str_prefix (spec, "UUID="))
+    uuid = spec + 5;
+  else if (gc_str_prefix (spec, "/dev/disk/by-uuid/"))
+    uuid = spec + 18;
+  else if (gc_str_prefix (spec, "LABEL="))
+    label = spec + 6;
+  else if (gc_str_prefix (spec, "/dev/disk/by-label/"))
+    label = spec + 19;
+  else if (gc_str_prefix (spec, "PARTUUID=") || gc_str_prefix (spec, "PARTLABEL=")
+           || gc_str_prefix (spec, "/dev/disk/"))
+    return GC_INT_SPEC_UNSUPPORTED;
+
+  if (uuid || label) {
+    CLEANUP_FREE char *want = unquote (uuid ? uuid : label);
+    if (want == NULL) {
+      gc_int_perror (g, "strdup");
+      return -1;
+    }
+    if (want[0] == '\0')
+      return GC_INT_SPEC_MISSING;
+    if (fslist_get_ids (g, l) == -1)
+      return -1;
+    for (size_t i = 0; i < l->fs.len; ++i) {
+      const struct gc_int_fsinfo *f = &l->fs.ptr[i];
+      if (uuid ? strcasecmp (f->uuid, want) == 0 : strcmp (f->label, want) == 0)
+        return found (g, f->device, dev);
+    }
+    return GC_INT_SPEC_MISSING;
+  }
+
+  CLEANUP_FREE char *ours = gc_int_guest_device_name (spec);
+  for (size_t i = 0; i < l->fs.len; ++i) {
+    const char *d = l->fs.ptr[i].device;
+    if ((ours && strcmp (d, ours) == 0) || strcmp (d, spec) == 0)
+      return found (g, d, dev);
+  }
+  return GC_INT_SPEC_MISSING;
+}
+
+/*----------------------------------------------------------------------
+ * Roots and mounting.
+ */
+
+/* Filesystem types that cannot hold a Linux root. */
+static bool
+cannot_be_root (const char *type)
+{
+  static const char *const types[] = {
+    "", "unknown", "swap", "vfat", "msdos", "fat", "exfat", "ntfs", "ntfs3",
+    "iso9660", "udf", "hfs", "hfsplus", "apfs", "LVM2_member",
+    "crypto_LUKS", "linux_raid_member", "zfs_member", "BitLocker", NULL
+  };
+  for (size_t i = 0; types[i]; ++i)
+    if (strcmp (type, types[i]) == 0)
+      return true;
+  return false;
+}
+
+static const char *const release_files[] = {
+  "/etc/os-release", "/usr/lib/os-release", "/etc/debian_version",
+  "/etc/redhat-release", "/etc/fedora-release", "/etc/system-release",
+  "/etc/SuSE-release", "/etc/arch-release", "/etc/gentoo-release",
+  "/etc/alpine-release", "/etc/slackware-version", "/etc/lsb-release",
+  NULL
+};
+
+/* Is what is mounted at / a Linux root?  1 yes, 0 no, -1 the appliance
+ * failed. */
+static int
+looks_like_root (gc_h *g)
+{
+  int r = gc_is_file (g, "/etc/fstab");
+  if (r <= 0)
+    return r == -1 && g->state != GC_STATE_READY ? -1 : 0;
+  for (size_t i = 0; release_files[i]; ++i) {
+    r = gc_is_file (g, release_files[i]);
+    if (r == 1)
+      return 1;
+    if (r == -1 && g->state != GC_STATE_READY)
+      return -1;
+  }
+  return 0;
+}
+
+/* The filesystems holding a Linux root, in list_filesystems' order.
+ * NULL on error; caller frees with gc_free_strings. */
+char **
+gc_find_linux_roots (gc_h *g)
+{
+  struct gc_int_fslist l;
+  string_vector roots = EMPTY_VECTOR;
+  char **r;
+
+  if (gc_lvm_scan (g, 1) == -1)
+    return NULL;
+  if (gc_int_fslist_get (g, &l) == -1)
+    return NULL;
+
+  for (size_t i = 0; i < l.fs.len; ++i) {
+    const struct gc_int_fsinfo *f = &l.fs.ptr[i];
+    if (cannot_be_root (f->type))
+      continue;
+    if (gc_mount (g, f->device, "/", NULL, NULL, 1) == -1) {
+      if (g->state != GC_STATE_READY)
+        goto error;
+      gc_int_debug (g, "find_linux_roots: %s (%s) does not mount: %s",
+                    f->device, f->type, gc_last_error (g));
+      continue;
+    }
+    int is_root = looks_like_root (g);
+    if (gc_umount_all (g) == -1 || is_root == -1)
+      goto error;
+    if (is_root) {
+      char *s = strdup (f->device);
+      if (s == NULL || string_vector_append (&roots, s) == -1) {
+        free (s);
+        gc_int_perror (g, "malloc");
+        goto error;
+      }
+    }
+  }
+  gc_int_fslist_free (&l);
+  r = gc_strings_from_vector (&roots);
+  if (r == NULL) {
+    gc_int_perror (g, "malloc");
+    gc_string_vector_free (&roots);
+  }
+  return r;
+
+ error:
+  gc_int_fslist_free (&l);
+  gc_string_vector_free (&roots);
+  return NULL;
+}
+
+/* What mount_linux_root mounts: one fstab entry, resolved. */
+struct to_mount {
+  char *device;
+  char *mountpoint;             /* normalised */
+  size_t depth;
+  size_t order;                 /* in the fstab */
+};
+
+static int
+compare_depth (const void *a, const void *b)
+{
+  const struct to_mount *x = a, *y = b;
+  if (x->depth != y->depth)
+    return x->depth < y->depth ? -1 : 1;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static size_t
+path_depth (const char *path)
+{
+  size_t n = 0;
+  if (strcmp (path, "/") == 0)
+    return 0;
+  for (const char *p = path; *p; ++p)
+    if (*p == '/')
+      ++n;
+  return n;
+}
+
+/* Resolve and order the fstab's entries (the root's own entry
+ * excluded).  -1 on error; entries that cannot be resolved are
+ * skipped with a warning. */
+static int
+plan_mounts (gc_h *g, const char *root, const gc_int_fstab *fstab,
+             struct to_mount **list, size_t *n)
+{
+  struct gc_int_fslist l;
+
+  *list = NULL;
+  *n = 0;
+  if (gc_int_fslist_get (g, &l) == -1)
+    return -1;
+
+  for (size_t i = 0; i < fstab->len; ++i) {
+    const struct gc_int_fstab_entry *e = &fstab->ptr[i];
+    char *dev;
+
+    if (!gc_int_fstab_is_mountable (e))
+      continue;
+    CLEANUP_FREE char *mp = gc_int_normalize_mountpoint (e->mountpoint);
+    if (mp == NULL) {
+      gc_int_warning (g, "%s: /etc/fstab: mount point %s is not a plain "
+                      "absolute path: skipped", root, e->mountpoint);
+      continue;
+    }
+    if (strcmp (mp, "/") == 0)
+      continue;                 /* the root, mounted already */
+    switch (gc_int_resolve_fstab_spec (g, &l, e->spec, &dev)) {
+    case -1:
+      goto error;
+    case GC_INT_SPEC_UNSUPPORTED:
+      gc_int_warning (g, "%s: /etc/fstab: %s on %s: this kind of device "
+                      "name is not supported: skipped", root, e->spec, mp);
+      continue;
+    case GC_INT_SPEC_MISSING:
+      gc_int_warning (g, "%s: /etc/fstab: %s on %s: no such device in the "
+                      "guest: skipped", root, e->spec, mp);
+      continue;
+    }
+    struct to_mount *nl = realloc (*list, (*n + 1) * sizeof **list);
+    if (nl == NULL) {
+      free (dev);
+      gc_int_perror (g, "realloc");
+      goto error;
+    }
+    *list = nl;
+    size_t depth = path_depth (mp);
+    (*list)[*n] = (struct to_mount) {
+      .device = dev, .mountpoint = TAKE_PTR (mp), .depth = depth, .order = i,
+    };
+    ++*n;
+  }
+  gc_int_fslist_free (&l);
+  qsort (*list, *n, sizeof **list, compare_depth);
+  return 0;
+
+ error:
+  gc_int_fslist_free (&l);
+  for (size_t i = 0; i < *n; ++i) {
+    free ((*list)[i].device);
+    free ((*list)[i].mountpoint);
+  }
+  free (*list);
+  *list = NULL;
+  *n = 0;
+  return -1;
+}
+
+/* Mount root at / and the entries of its /etc/fstab.  -1 if the root
+ * does not mount or the appliance failed; an entry that cannot be
+ * mounted is a warning. */
+int
+gc_mount_linux_root (gc_h *g, const char *root, int readonly)
+{
+  CLEANUP_FREE char *text = NULL;
+  size_t len;
+  gc_int_fstab fstab;
+  struct to_mount *list;
+  size_t n;
+  int ret = -1;
+
+  if (gc_mount (g, root, "/", NULL, NULL, readonly) == -1)
+    return -1;
+
+  text = gc_read_file (g, "/etc/fstab", &len);
+  if (text == NULL) {
+    if (g->state != GC_STATE_READY)
+      return -1;
+    gc_int_warning (g, "%s: %s: only the root is mounted", root,
+                    gc_last_error (g));
+    return 0;
+  }
+  if (gc_int_parse_fstab (text, len, &fstab) == -1) {
+    gc_int_perror (g, "%s: /etc/fstab", root);
+    return -1;
+  }
+  if (plan_mounts (g, root, &fstab, &list, &n) == -1)
+    goto out;
+
+  for (size_t i = 0; i < n; ++i) {
+    const struct to_mount *m = &list[i];
+    bool dup = false;
+
+    for (size_t j = 0; j < i; ++j)
+      if (strcmp (list[j].mountpoint, m->mountpoint) == 0)
+        dup = true;
+    if (dup) {
+      gc_int_warning (g, "%s: /etc/fstab: %s is mounted twice: the second "
+                      "entry (%s) is skipped", root, m->mountpoint,
+                      m->device);
+      continue;
+    }
+    int r = gc_is_dir (g, m->mountpoint);
+    if (r != 1) {
+      if (r == -1 && g->state != GC_STATE_READY)
+        goto out_list;
+      gc_int_warning (g, "%s: /etc/fstab: mount point %s (for %s) does not "
+                      "exist in the guest: skipped", root, m->mountpoint,
+                      m->device);
+      continue;
+    }
+    if (gc_mount (g, m->device, m->mountpoint, NULL, NULL, readonly) == -1) {
+      if (g->state != GC_STATE_READY)
+        goto out_list;
+      gc_int_warning (g, "%s: /etc/fstab: %s on %s: %s: skipped", root,
+                      m->device, m->mountpoint, gc_last_error (g));
+      continue;
+    }
+  }
+  ret = 0;
+
+ out_list:
+  for (size_t i = 0; i < n; ++i) {
+    free (list[i].device);
+    free (list[i].mountpoint);
+  }
+  free (list);
+ out:
+  gc_int_fstab_free (&fstab);
+  return ret;
+}
