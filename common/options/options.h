@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 the guestcell developers */
+
+/* What every tool shares on its command line: the popt table of the
+ * common options (-a --format -m -v -x -V --help --long-options
+ * --short-options), adding the drives, mounting the guest (by -m or the
+ * way it mounts itself), messages, the exit codes and the signal
+ * handling.  Tool side only: uses lib/, never used by lib/ or the
+ * daemon.
+ *
+ * A tool includes the common table in its own:
+ *
+ *   static struct poptOption options[] = {
+ *     { NULL, '\0', POPT_ARG_INCLUDE_TABLE, gc_common_options, 0,
+ *       "Common options:", NULL },
+ *     ... its own ...
+ *     POPT_TABLEEND
+ *   };
+ *
+ * then calls gc_options_parse, and uses gc_opts (drives, mounts,
+ * verbose, trace).
+ */
+
+#ifndef GC_OPTIONS_H
+#define GC_OPTIONS_H
+
+#include <stdbool.h>
+#include <popt.h>
+
+#include "guestcell.h"
+#include "vector.h"
+
+/* The exit codes of every tool (documented in man/exit-status.pod). */
+#define GC_EXIT_OK        0     /* success */
+#define GC_EXIT_ERROR     1     /* an error: a guest file, the appliance... */
+#define GC_EXIT_USAGE     2     /* bad command line */
+#define GC_EXIT_NO_ROOT   3     /* no OS root found, or several and no -m */
+#define GC_EXIT_LAUNCH    4     /* the appliance could not be started */
+
+/* One -a. */
+struct gc_opt_drive {
+  char *filename;
+  char *format;                 /* NULL: probe */
+};
+DEFINE_VECTOR_TYPE (gc_opt_drive_vector, struct gc_opt_drive);
+
+/* One -m DEV[:MNT[:OPTS[:FSTYPE]]]. */
+struct gc_opt_mount {
+  char *device;
+  char *mountpoint;             /* "/" if not given */
+  char *options;                /* NULL if not given */
+  char *fstype;                 /* NULL if not given */
+};
+DEFINE_VECTOR_TYPE (gc_opt_mount_vector, struct gc_opt_mount);
+
+struct gc_tool_options {
+  const char *program_name;     /* "virt-cat", set by gc_options_parse */
+  gc_opt_drive_vector drives;
+  gc_opt_mount_vector mounts;
+  char *format;                 /* the current --format, NULL: probe */
+  int verbose;
+  int trace;
+  /* Set by the callback, acted upon by gc_options_parse. */
+  bool usage_error;
+  bool want_help, want_version, want_long, want_short;
+};
+
+/* The one instance: a tool is one run of one program. */
+extern struct gc_tool_options gc_opts;
+
+/* The shared table, for POPT_ARG_INCLUDE_TABLE. */
+extern struct poptOption gc_common_options[];
+
+/* Parse the command line with the tool's whole table.  usage_args is
+ * what follows the options in the usage line ("FILE...").  Returns 0
+ * when the tool should go on: then *ctx_r is the popt context holding
+ * the remaining (non-option) arguments (poptGetArgs), which the caller
+ * frees with poptFreeContext.  Returns -1 when the tool should stop at
+ * once with the exit status in *exit_r (after --help, --version,
+ * --long-options, --short-options: 0; after a usage error, which has
+ * been printed: GC_EXIT_USAGE). */
+extern int gc_options_parse (int argc, char **argv,
+                             const struct poptOption *table,
+                             const char *usage_args,
+                             poptContext *ctx_r, int *exit_r);
+
+/* Free what gc_options_parse stored in gc_opts. */
+extern void gc_options_free (void);
+
+/* Print "PROGRAM: error: MESSAGE" (printf-style) on stderr. */
+extern void gc_tool_error (const char *fs, ...)
+  __attribute__ ((format (printf, 1, 2)));
+/* Print "PROGRAM: warning: MESSAGE" on stderr. */
+extern void gc_tool_warning (const char *fs, ...)
+  __attribute__ ((format (printf, 1, 2)));
+/* Print the handle's last error as "PROGRAM: error: ..." and return the
+ * exit code that goes with it (GC_EXIT_ERROR, or nothing printed and
+ * GC_EXIT_ERROR after a cancel by a signal). */
+extern int gc_tool_handle_error (gc_h *g);
+
+/* Create a handle set up from the options: verbose, trace, the event
+ * callback that prints -v and -x lines on stderr, and the signal
+ * handlers (SIGINT, SIGTERM: cancel; SIGPIPE ignored so a closed
+ * stdout is an EPIPE the tool can handle).  NULL on error (printed). */
+extern gc_h *gc_tool_create_handle (void);
+/* Close the handle made by gc_tool_create_handle and forget it in the
+ * signal handlers.  NULL is fine.  For CLEANUP_GC_HANDLE. */
+extern void gc_tool_close_handle (gc_h *g);
+static inline void
+gc_tool_cleanup_handle (void *ptr)
+{
+  gc_tool_close_handle (*(gc_h **) ptr);
+}
+#define CLEANUP_GC_HANDLE __attribute__ ((cleanup (gc_tool_cleanup_handle)))
+
+/* Add every -a, read-only if asked.  -1 on error (printed). */
+extern int gc_tool_add_drives (gc_h *g, bool readonly);
+/* Launch; -1 on error (printed). */
+extern int gc_tool_launch (gc_h *g);
+/* Mount by -m (shallowest mount point first) or, without -m, the one
+ * Linux root found and its fstab.  Returns GC_EXIT_OK, or an exit code
+ * after printing the error (GC_EXIT_NO_ROOT when no root or several
+ * were found, GC_EXIT_ERROR otherwise). */
+extern int gc_tool_mount (gc_h *g, bool readonly);
+
+/* True when stdout is a pipe whose reader has gone (EPIPE). */
+extern bool gc_tool_stdout_broken (void);
+/* What main() does with run()'s exit code: if a signal stopped the
+ * tool (SIGINT, SIGTERM, or a broken stdout pipe), die by that signal
+ * as a shell expects, after the cleanups have run; else return the
+ * code. */
+extern int gc_tool_exit_status (int code);
+/* Remember that stdout's pipe broke, so gc_tool_exit_status dies by
+ * SIGPIPE. */
+extern void gc_tool_set_broken_pipe (void);
+
+#endif /* GC_OPTIONS_H */
