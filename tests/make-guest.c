@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 the guestcell developers */
+
+/* make-guest: build a phony guest disk image for the tests, with the
+ * core itself (one appliance launch per image), from a recipe.
+ *
+ *   make-guest RECIPE OUTPUT.img      build the image
+ *   make-guest --pattern SIZE SEED    print the bytes that
+ *                                     "upload-pattern PATH SIZE SEED"
+ *                                     puts in a guest file
+ *
+ * A recipe (tests/guests/NAME.recipe) is a list of commands, one a line,
+ * '#' starting a comment.  Sizes take K, M or G.  The first command is
+ * "size SIZE" (the new sparse raw image's size); the others map to the
+ * core's actions:
+ *
+ *   part-init DEV msdos|gpt          part-add DEV primary START END
+ *   mkfs TYPE DEV [label=L] [uuid=U] pvcreate DEV
+ *   vgcreate VG PV...                lvcreate LV VG MBYTES
+ *   mount DEV MNT  (makes MNT first)  mkdir-p PATH
+ *   write PATH <<END ... END         (the lines between, each with '\n')
+ *   (write, upload-pattern and ln-s make the parent directory first)
+ *   upload-pattern PATH SIZE SEED    (SIZE deterministic pseudo-random bytes)
+ *   truncate PATH SIZE               (grow a file sparsely)
+ *   ln-s TARGET LINK                 chmod OCTAL PATH
+ *   chown UID GID PATH
+ *
+ * The recipe is checked whole before anything is built; the image is
+ * written to OUTPUT.tmp and renamed at the end, so a failed build leaves
+ * nothing that looks finished.  Fixed UUIDs keep images reproducible
+ * (the tests compare /etc/fstab with golden files).
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "guestcell.h"
+#include "cleanup.h"
+#include "strutils.h"
+#include "vector.h"
+
+struct cmd {
+  int lineno;
+  string_vector argv;           /* the words */
+  char *content;                /* for write: the heredoc's text */
+  size_t content_len;
+};
+DEFINE_VECTOR_TYPE (cmd_vector, struct cmd);
+
+static const char *recipe_name;
+
+static void
+cmd_vector_free (cmd_vector *v)
+{
+  for (size_t i = 0; i < v->len; ++i) {
+    gc_string_vector_free (&v->ptr[i].argv);
+    free (v->ptr[i].content);
+  }
+  cmd_vector_reset (v);
+}
+
+/* "512M" -> bytes; -1 if not a size. */
+static int64_t
+parse_size (const char *s)
+{
+  char *end;
+  errno = 0;
+  long long n = strtoll (s, &end, 10);
+  if (errno || end == s || n < 0)
+    return -1;
+  switch (*end) {
+  case '\0': break;
+  case 'K': n *= 1024; end++; break;
+  case 'M': n *= 1024 * 1024; end++; break;
+  case 'G': n *= 1024 * 1024 * 1024; end++; break;
+  default: return -1;
+  }
+  return *end ? -1 : n;
+}
+
+/* Arity of each command: min and max number of arguments. */
+static const struct {
+  const char *name;
+  int min, max;
+} commands[] = {
+  { "size", 1, 1 }, { "part-init", 2, 2 }, { "part-add", 4, 4 },
+  { "mkfs", 2, 4 }, { "pvcreate", 1, 1 }, { "vgcreate", 2, 16 },
+  { "lvcreate", 3, 3 }, { "mount", 2, 2 }, { "mkdir-p", 1, 1 },
+  { "write", 1, 1 }, { "upload-pattern", 3, 3 }, { "truncate", 2, 2 },
+  { "ln-s", 2, 2 }, { "chmod", 2, 2 }, { "chown", 3, 3 },
+};
+
+static int
+check_cmd (const struct cmd *c)
+{
+  const char *name = c->argv.ptr[0];
+  int nargs = (int) c->argv.len - 1;
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; ++i)
+    if (strcmp (commands[i].name, name) == 0) {
+      if (nargs < commands[i].min || nargs > commands[i].max) {
+        fprintf (stderr, "%s:%d: %s: wrong number of arguments\n",
+                 recipe_name, c->lineno, name);
+        return -1;
+      }
+      return 0;
+    }
+  fprintf (stderr, "%s:%d: unknown command '%s'\n",
+           recipe_name, c->lineno, name);
+  return -1;
+}
+
+/* Read a whole recipe; -1 on error (printed). */
+static int
+parse_recipe (const char *path, cmd_vector *cmds)
+{
+  CLEANUP_FCLOSE FILE *f = fopen (path, "r");
+  if (f == NULL) {
+    perror (path);
+    return -1;
+  }
+  CLEANUP_FREE char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  int lineno = 0;
+  while ((len = getline (&line, &cap, f)) != -1) {
+    ++lineno;
+    if (len > 0 && line[len - 1] == '\n')
+      line[--len] = '\0';
+    char *hash = strchr (line, '#');
+    if (hash)
+      *hash = '\0';
+    struct cmd c = { .lineno = lineno, .argv = EMPTY_VECTOR };
+    for (char *tok = strtok (line, " \t"); tok; tok = strtok (NULL, " \t")) {
+      char *w = strdup (tok);
+      if (w == NULL || string_vector_append (&c.argv, w) == -1) {
+        perror ("strdup");
+        exit (EXIT_FAILURE);
+      }
+    }
+    if (c.argv.len == 0)
+      continue;
+    /* write PATH <<END: the following lines up to END. */
+    if (strcmp (c.argv.ptr[0], "write") == 0 && c.argv.len == 3 &&
+        gc_str_prefix (c.argv.ptr[2], "<<")) {
+      CLEANUP_FREE char *end = strdup (c.argv.ptr[2] + 2);
+      free (c.argv.ptr[2]);
+      c.argv.len--;
+      size_t size = 0;
+      FILE *m = open_memstream (&c.content, &size);
+      bool closed = false;
+      while ((len = getline (&line, &cap, f)) != -1) {
+        ++lineno;
+        if (len > 0 && line[len - 1] == '\n')
+          line[len - 1] = '\0';
+        if (strcmp (line, end) == 0) {
+          closed = true;
+          break;
+        }
+        fprintf (m, "%s\n", line);
+      }
+      fclose (m);
+      c.content_len = size;
+      if (!closed) {
+        fprintf (stderr, "%s:%d: no '%s' closes the text\n",
+                 recipe_name, c.lineno, end);
+        return -1;
+      }
+    }
+    if (cmd_vector_append (cmds, c) == -1) {
+      perror ("realloc");
+      exit (EXIT_FAILURE);
+    }
+    if (check_cmd (&c) == -1)
+      return -1;
+    if (strcmp (c.argv.ptr[0], "write") == 0 && c.content == NULL) {
+      fprintf (stderr, "%s:%d: write PATH <<END, then the text, then END\n",
+               recipe_name, lineno);
+      return -1;
+    }
+  }
+  if (cmds->len == 0 || strcmp (cmds->ptr[0].argv.ptr[0], "size") != 0 ||
+      parse_size (cmds->ptr[0].argv.ptr[1]) <= 0) {
+    fprintf (stderr, "%s: the first command must be 'size SIZE'\n",
+             recipe_name);
+    return -1;
+  }
+  return 0;
+}
+
+/* The pattern: xorshift64* from the seed, 8 bytes per step,
+ * little-endian.  Writes size bytes to fd; -1 on error. */
+static int
+write_pattern (int fd, int64_t size, uint64_t seed)
+{
+  uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
+  static uint64_t buf[8192];
+  while (size > 0) {
+    for (size_t i = 0; i < sizeof buf / 8; ++i) {
+      x ^= x >> 12;
+      x ^= x << 25;
+      x ^= x >> 27;
+      buf[i] = x * 0x2545F4914F6CDD1DULL;
+    }
+    size_t n = size < (int64_t) sizeof buf ? (size_t) size : sizeof buf;
+    if (gc_write_all (fd, buf, n) == -1)
+      return -1;
+    size -= n;
+  }
+  return 0;
+}
+
+/* gc_upload from a child process writing the pattern into a pipe. */
+static int
+upload_pattern (gc_h *g, const char *path, int64_t size, uint64_t seed)
+{
+  int fds[2];
+  if (pipe2 (fds, O_CLOEXEC) == -1) {
+    perror ("pipe");
+    return -1;
+  }
+  pid_t pid = fork ();
+  if (pid == -1) {
+    perror ("fork");
+    return -1;
+  }
+  if (pid == 0) {
+    close (fds[0]);
+    _exit (write_pattern (fds[1], size, seed) == 0 ? 0 : 1);
+  }
+  close (fds[1]);
+  int r = gc_upload (g, path, fds[0]);
+  close (fds[0]);
+  int status;
+  if (waitpid (pid, &status, 0) == -1 ||
+      (r == 0 && !(WIFEXITED (status) && WEXITSTATUS (status) == 0))) {
+    fprintf (stderr, "make-guest: the pattern writer failed\n");
+    return -1;
+  }
+  return r;
+}
+
+/* "label=X" / "uuid=X" argument of mkfs, or NULL. */
+static const char *
+keyword (const struct cmd *c, size_t from, const char *key)
+{
+  size_t klen = strlen (key);
+  for (size_t i = from; i < c->argv.len; ++i)
+    if (strncmp (c->argv.ptr[i], key, klen) == 0 && c->argv.ptr[i][klen] == '=')
+      return c->argv.ptr[i] + klen + 1;
+  return NULL;
+}
+
+/* Make the parent directory of a guest path, so that recipes need no
+ * mkdir-p before each file.  -1 on error. */
+static int
+make_parent (gc_h *g, const char *path)
+{
+  CLEANUP_FREE char *dir = strdup (path);
+  char *slash = dir ? strrchr (dir, '/') : NULL;
+  if (slash == NULL || slash == dir)
+    return 0;
+  *slash = '\0';
+  return gc_mkdir_p (g, dir);
+}
+
+static int
+run_cmd (gc_h *g, const struct cmd *c)
+{
+  char **a = c->argv.ptr;
+  const char *n = a[0];
+  int r;
+
+  if ((strcmp (n, "write") == 0 || strcmp (n, "upload-pattern") == 0) &&
+      make_parent (g, a[1]) == -1)
+    goto error;
+  if (strcmp (n, "ln-s") == 0 && make_parent (g, a[2]) == -1)
+    goto error;
+
+  if (strcmp (n, "part-init") == 0)
+    r = gc_part_init (g, a[1], a[2]);
+  else if (strcmp (n, "part-add") == 0)
+    r = gc_part_add (g, a[1], a[2], strtoll (a[3], NULL, 10),
+                     strtoll (a[4], NULL, 10));
+  else if (strcmp (n, "mkfs") == 0)
+    r = gc_mkfs (g, a[1], a[2], keyword (c, 3, "label"), keyword (c, 3, "uuid"));
+  else if (strcmp (n, "pvcreate") == 0)
+    r = gc_pvcreate (g, a[1]);
+  else if (strcmp (n, "vgcreate") == 0) {
+    string_vector pvs = EMPTY_VECTOR;
+    for (size_t i = 2; i < c->argv.len; ++i)
+      string_vector_append (&pvs, a[i]);
+    string_vector_append (&pvs, NULL);
+    r = gc_vgcreate (g, a[1], pvs.ptr);
+    string_vector_reset (&pvs);
+  }
+  else if (strcmp (n, "lvcreate") == 0)
+    r = gc_lvcreate (g, a[1], a[2], atoi (a[3]));
+  else if (strcmp (n, "mount") == 0) {
+    r = 0;
+    if (strcmp (a[2], "/") != 0)
+      r = gc_mkdir_p (g, a[2]);
+    if (r == 0)
+      r = gc_mount (g, a[1], a[2], NULL, NULL, 0);
+  }
+  else if (strcmp (n, "mkdir-p") == 0)
+    r = gc_mkdir_p (g, a[1]);
+  else if (strcmp (n, "write") == 0)
+    r = gc_write (g, a[1], c->content, c->content_len);
+  else if (strcmp (n, "upload-pattern") == 0) {
+    int64_t size = parse_size (a[2]);
+    if (size < 0) {
+      fprintf (stderr, "%s:%d: bad size '%s'\n", recipe_name, c->lineno, a[2]);
+      return -1;
+    }
+    r = upload_pattern (g, a[1], size, strtoull (a[3], NULL, 10));
+  }
+  else if (strcmp (n, "truncate") == 0)
+    r = gc_truncate_size (g, a[1], parse_size (a[2]));
+  else if (strcmp (n, "ln-s") == 0)
+    r = gc_ln_s (g, a[1], a[2]);
+  else if (strcmp (n, "chmod") == 0)
+    r = gc_chmod (g, (int) strtol (a[1], NULL, 8), a[2]);
+  else if (strcmp (n, "chown") == 0)
+    r = gc_chown (g, atoi (a[1]), atoi (a[2]), a[3]);
+  else
+    return 0;                   /* size: already done */
+
+  if (r == 0)
+    return 0;
+ error:
+  fprintf (stderr, "%s:%d: %s: %s\n", recipe_name, c->lineno, n,
+           gc_last_error (g));
+  return -1;
+}
+
+static void
+on_event (gc_h *g, void *opaque, uint64_t event, const char *buf,
+          size_t len, const uint64_t *array, size_t array_len)
+{
+  while (len > 0 && buf[len - 1] == '\n')
+    --len;
+  fprintf (stderr, "%s%.*s\n",
+           event == GC_EVENT_WARNING ? "make-guest: warning: " :
+           event == GC_EVENT_APPLIANCE ? "" : "guestcell: ",
+           (int) len, buf);
+}
+
+static int
+build (const char *recipe, const char *output)
+{
+  cmd_vector cmds = EMPTY_VECTOR;
+  if (parse_recipe (recipe, &cmds) == -1) {
+    cmd_vector_free (&cmds);
+    return -1;
+  }
+
+  CLEANUP_FREE char *tmp = NULL;
+  if (asprintf (&tmp, "%s.tmp", output) == -1) {
+    perror ("asprintf");
+    exit (EXIT_FAILURE);
+  }
+  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd == -1 ||
+      ftruncate (fd, parse_size (cmds.ptr[0].argv.ptr[1])) == -1 ||
+      close (fd) == -1) {
+    perror (tmp);
+    cmd_vector_free (&cmds);
+    return -1;
+  }
+
+  int r = -1;
+  gc_h *g = gc_create ();
+  if (g == NULL) {
+    perror ("gc_create");
+    goto out;
+  }
+  gc_set_event_callback (g, on_event,
+                         GC_EVENT_WARNING |
+                         (gc_get_verbose (g) ?
+                          GC_EVENT_LIBRARY | GC_EVENT_APPLIANCE : 0) |
+                         (gc_get_trace (g) ? GC_EVENT_TRACE : 0), NULL);
+  struct gc_drive_opts o = { .format = "raw" };
+  if (gc_add_drive (g, tmp, &o) == -1 || gc_launch (g) == -1) {
+    fprintf (stderr, "make-guest: %s\n", gc_last_error (g));
+    goto out;
+  }
+  for (size_t i = 1; i < cmds.len; ++i)
+    if (run_cmd (g, &cmds.ptr[i]) == -1)
+      goto out;
+  if (gc_shutdown (g) == -1) {
+    fprintf (stderr, "make-guest: %s\n", gc_last_error (g));
+    goto out;
+  }
+  if (rename (tmp, output) == -1) {
+    perror (output);
+    goto out;
+  }
+  r = 0;
+ out:
+  gc_close (g);
+  if (r == -1)
+    unlink (tmp);
+  cmd_vector_free (&cmds);
+  return r;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc == 4 && strcmp (argv[1], "--pattern") == 0) {
+    int64_t size = parse_size (argv[2]);
+    if (size < 0) {
+      fprintf (stderr, "make-guest: bad size '%s'\n", argv[2]);
+      return EXIT_FAILURE;
+    }
+    return write_pattern (STDOUT_FILENO, size, strtoull (argv[3], NULL, 10))
+      == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  }
+  if (argc != 3) {
+    fprintf (stderr,
+             "usage: make-guest RECIPE OUTPUT.img\n"
+             "       make-guest --pattern SIZE SEED\n");
+    return EXIT_FAILURE;
+  }
+  recipe_name = argv[1];
+  return build (argv[1], argv[2]) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
