@@ -1,0 +1,156 @@
+#!/bin/bash -
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 the guestcell developers
+#
+# The benchmark (not a test): virt-cat of /etc/fstab on the Debian test
+# guest, end to end.
+#
+#   bench/bench.sh [-n RUNS] [-l LG_RUNS] [BUILD_DIR]     (defaults: 5, 3, build)
+#
+# Prints for guestcell's virt-cat, as the median of RUNS runs:
+#  - the wall time of the whole command;
+#  - the launch broken into phases, from the "launch: ..." and
+#    "shutdown: ..." lines the core prints under -v (separate runs with
+#    -v, so the timed runs carry no debug output);
+#  - the peak memory: the tool's own peak RSS plus qemu's, each its
+#    VmHWM read from /proc/PID/status every 20 ms while it runs (VmHWM
+#    only grows, so the last reading is the peak, missing at most the
+#    last 20 ms).  The sum of the two peaks is an upper bound of the
+#    peak of the process tree.  (/usr/bin/time -f %M cannot be used: it
+#    reports the largest process of the tree, which is qemu.)
+# Then, when libguestfs's virt-cat is installed (/usr/bin/virt-cat), the
+# same for it on the same image (LIBGUESTFS_BACKEND=direct,
+# LIBGUESTFS_BACKEND_SETTINGS=force_tcg, LG_RUNS runs: each takes ~30 s),
+# and the ratios against the targets: wall time <= 1/10 of libguestfs's
+# and <= 3 s, peak RSS <= 1/3 of libguestfs's.
+
+set -e
+set -o pipefail
+
+runs=5
+lg_runs=3
+while getopts n:l: opt; do
+  case $opt in
+    n) runs=$OPTARG ;;
+    l) lg_runs=$OPTARG ;;
+    *) echo "usage: $0 [-n RUNS] [-l LG_RUNS] [BUILD_DIR]" >&2; exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+build="$(realpath "${1:-build}")"
+ours="$build/cat/virt-cat"
+[ -x "$ours" ] || { echo "$0: $ours not built (ninja -C $build)" >&2; exit 1; }
+
+ninja -C "$build" tests/guests/debian.img > /dev/null
+work="$(mktemp -d /tmp/gc-bench.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+ln "$build/tests/guests/debian.img" "$work/debian.img" 2>/dev/null ||
+  cp --sparse=always "$build/tests/guests/debian.img" "$work/debian.img"
+img="$work/debian.img"
+
+median () { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+now () { date +%s.%N; }
+
+# run_one OUT-PREFIX CMD...: runs CMD and samples the VmHWM of it and
+# of its children (qemu; for libguestfs also its small helper
+# processes) every 50 ms with shell builtins only, so that the sampling
+# costs the measured run as little CPU as possible; writes PREFIX.wall
+# (seconds), PREFIX.rss (the tool's peak, KiB), PREFIX.qemu (the sum of
+# its children's peaks).
+exec {nap}<> <(:)                 # read -t on it: a sleep without a fork
+hwm_of ()                          # PID -> $hwm (0 if gone), $state
+{
+  local k v u
+  hwm=0 state=Z
+  [ -r "/proc/$1/status" ] || return 0
+  while read -r k v u; do
+    case $k in
+      State:) state=$v ;;
+      VmHWM:) hwm=$v; return ;;
+    esac
+  done < "/proc/$1/status" 2>/dev/null || true
+}
+run_one ()
+{
+  local prefix="$1"; shift
+  local start end pid tool=0 c kids
+  local -A peak=()
+  start=$(now)
+  "$@" > "$prefix.out" 2> "$prefix.err" &
+  pid=$!
+  while hwm_of $pid; [ "$state" != Z ]; do
+    [ "$hwm" -gt "$tool" ] && tool=$hwm
+    kids=""
+    read -r kids < "/proc/$pid/task/$pid/children" 2>/dev/null || true
+    for c in $kids; do
+      hwm_of "$c"
+      [ "$hwm" -gt "${peak[$c]:-0}" ] && peak[$c]=$hwm
+    done
+    read -r -t 0.05 -u $nap || true
+  done
+  wait $pid || { echo "failed: $*" >&2; head -5 "$prefix.err" >&2; return 1; }
+  end=$(now)
+  awk "BEGIN { print $end - $start }" > "$prefix.wall"
+  echo $tool > "$prefix.rss"
+  c=0
+  for v in "${peak[@]}"; do c=$((c + v)); done
+  echo $c > "$prefix.qemu"
+}
+
+# bench NAME RUNS CMD...: prints and stores NAME.{wall,rss,qemu,total}
+bench ()
+{
+  local name="$1" n="$2"; shift 2
+  for i in $(seq "$n"); do
+    run_one "$work/$name.$i" "$@" || return 1
+  done
+  cat "$work/$name".*.wall | median > "$work/$name.wall"
+  cat "$work/$name".*.rss | median > "$work/$name.rss"
+  cat "$work/$name".*.qemu | median > "$work/$name.qemu"
+  echo $(( $(cat "$work/$name.rss") + $(cat "$work/$name.qemu") )) > "$work/$name.total"
+  printf '%-10s wall %6.2f s (median of %d: %s)\n' "$name" "$(cat "$work/$name.wall")" "$n" \
+    "$(cat "$work/$name".*.wall | xargs printf '%.2f ')"
+  printf '%-10s peak RSS: tool %d KiB + its children (qemu) %d KiB = %d KiB\n' "$name" \
+    "$(cat "$work/$name.rss")" "$(cat "$work/$name.qemu")" "$(cat "$work/$name.total")"
+}
+
+echo "== guestcell virt-cat ($ours), $runs runs"
+bench guestcell "$runs" "$ours" -a "$img" /etc/fstab
+cmp -s "$work/guestcell.1.out" "$(dirname "$0")/../cat/expected-debian-fstab.txt" ||
+  echo "warning: the output is not the expected fstab" >&2
+
+# Phases, from -v runs.
+for i in $(seq "$runs"); do
+  "$ours" -v -a "$img" /etc/fstab 2>&1 > /dev/null |
+    grep -E 'guestcell: (launch: [a-z]+, appliance|shutdown:)' > "$work/phases.$i" || true
+done
+if [ -s "$work/phases.1" ]; then
+  echo "launch phases (median of $runs -v runs, seconds since gc_launch started):"
+  for phase in appliance 'qemu started' connected hello; do
+    v=$(sed -n "s/.*[ ,]$phase \([0-9.]*\) s.*/\1/p" "$work"/phases.* | median)
+    printf '  %-13s %s\n' "$phase" "${v:-?}"
+  done
+  v=$(sed -n 's/.*shutdown: \([0-9.]*\) s.*/\1/p' "$work"/phases.* | median)
+  printf '  %-13s %s\n' shutdown "${v:-?}"
+else
+  echo "launch phases: no 'launch:' line under -v"
+fi
+
+if [ -x /usr/bin/virt-cat ] && [ "$lg_runs" -gt 0 ]; then
+  echo "== libguestfs virt-cat (/usr/bin/virt-cat, direct backend, TCG), $lg_runs runs"
+  export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+  if bench libguestfs "$lg_runs" /usr/bin/virt-cat -a "$img" /etc/fstab; then
+    awk -v ow="$(cat "$work/guestcell.wall")" -v lw="$(cat "$work/libguestfs.wall")" \
+        -v om="$(cat "$work/guestcell.total")" -v lm="$(cat "$work/libguestfs.total")" 'BEGIN {
+      printf "ratios guestcell/libguestfs: wall %.3f (target <= 0.100: %s), peak RSS %.3f (target <= 0.333: %s)\n",
+        ow / lw, ow / lw <= 0.1 ? "met" : "MISSED", om / lm, om / lm <= 1 / 3 ? "met" : "MISSED"
+      printf "guestcell wall %.2f s (target <= 3 s: %s)\n", ow, ow <= 3 ? "met" : "MISSED"
+    }'
+  else
+    echo "libguestfs's virt-cat failed on this image"
+  fi
+else
+  awk -v ow="$(cat "$work/guestcell.wall")" 'BEGIN {
+    printf "guestcell wall %.2f s (target <= 3 s: %s); libguestfs not installed, no ratios\n",
+      ow, ow <= 3 ? "met" : "MISSED" }'
+fi
