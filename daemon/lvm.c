@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "daemon.h"
@@ -164,37 +166,83 @@ compare_strings (const void *a, const void *b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+/* True if the device (an appliance name like "vda2") carries an LVM
+ * physical volume label: "LABELONE" at the start of one of its first four
+ * sectors, with the type "LVM2 001" at offset 24. */
+static bool
+has_pv_label (const char *name)
+{
+  char path[64], buf[4 * 512];
+  snprintf (path, sizeof path, "/dev/%s", name);
+  CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd == -1)
+    return false;
+  ssize_t n = pread (fd, buf, sizeof buf, 0);
+  for (ssize_t off = 0; off + 32 <= n; off += 512)
+    if (memcmp (buf + off, "LABELONE", 8) == 0 &&
+        memcmp (buf + off + 24, "LVM2 001", 8) == 0)
+      return true;
+  return false;
+}
+
+/* True if any guest disk or partition is an LVM physical volume.  Running
+ * lvm costs most of a second under TCG, so guests without LVM skip it. */
+static bool
+any_pv (void)
+{
+  char *const *d = gc_d_guest_disks ();
+  for (size_t i = 0; d[i]; ++i) {
+    if (has_pv_label (d[i]))
+      return true;
+    CLEANUP_FREE_STRINGS char **parts = gc_d_disk_partitions (d[i]);
+    for (size_t j = 0; parts && parts[j]; ++j)
+      if (has_pv_label (parts[j]))
+        return true;
+  }
+  return false;
+}
+
+/* The number of active LVM logical volumes device-mapper knows. */
+static size_t
+count_dm_lvs (void)
+{
+  size_t n = 0;
+  DIR *dir = opendir ("/sys/block");
+  if (dir == NULL)
+    return 0;
+  struct dirent *d;
+  while ((d = readdir (dir)) != NULL) {
+    char path[300];
+    if (strncmp (d->d_name, "dm-", 3) != 0)
+      continue;
+    snprintf (path, sizeof path, "/sys/block/%s/dm/uuid", d->d_name);
+    CLEANUP_FREE char *uuid = gc_read_whole_file (path, 4096, NULL);
+    if (uuid && strncmp (uuid, "LVM-", 4) == 0 &&
+        strcspn (uuid, "\n") == 4 + 64)
+      ++n;
+  }
+  closedir (dir);
+  return n;
+}
+
 /* 0, or -1 after replying. */
 int
 do_lvm_scan (int activate)
 {
+  if (!any_pv ()) {
+    gc_d_debug ("lvm_scan: no LVM physical volume: lvm not run");
+    return 0;
+  }
   if (activate) {
     char *args[] = { "vgchange", "-ay", NULL };
     if (run_lvm (NULL, args) == -1)
       return -1;
-    /* lvm makes the nodes itself without udev: check, else ask again. */
-    CLEANUP_FREE char *out = NULL;
-    char *largs[] = { "lvs", "--noheadings", "-o", "vg_name,lv_name,lv_active",
-                      "--separator", "/", "-S", "lv_role=public", NULL };
-    if (run_lvm (&out, largs) == -1)
-      return -1;
-    bool missing = false;
-    char *save = NULL;
-    for (char *l = strtok_r (out, "\n", &save); l;
-         l = strtok_r (NULL, "\n", &save)) {
-      l += strspn (l, " ");
-      char *state = strrchr (l, '/');
-      if (state == NULL || strncmp (state + 1, "active", 6) != 0)
-        continue;
-      *state = '\0';
-      char path[600];
-      snprintf (path, sizeof path, "/dev/%s", l);
-      if (access (path, F_OK) != 0) {
-        gc_d_debug ("%s missing after activation", path);
-        missing = true;
-      }
-    }
-    if (missing) {
+    /* lvm makes the /dev/VG/LV nodes itself without udev: if one is
+     * missing (gc_d_active_lvs lists only those with their node), ask
+     * again. */
+    CLEANUP_FREE_STRINGS char **lvs = gc_d_active_lvs ();
+    if (lvs && gc_strings_len (lvs) != count_dm_lvs ()) {
+      gc_d_debug ("lvm_scan: LV nodes missing after activation");
       char *margs[] = { "vgmknodes", NULL };
       if (run_lvm (NULL, margs) == -1)
         return -1;
