@@ -635,8 +635,14 @@ plan_mounts (gc_h *g, const char *root, const gc_int_fstab *fstab,
                       "name is not supported: skipped", root, e->spec, mp);
       continue;
     case GC_INT_SPEC_MISSING:
-      gc_int_warning (g, "%s: /etc/fstab: %s on %s: no such device in the "
-                      "guest: skipped", root, e->spec, mp);
+      /* A noauto entry (a CD-ROM, a USB disk) is not part of the guest
+       * as it boots: its absence is normal. */
+      if (has_option (e->options, "noauto"))
+        gc_int_debug (g, "%s: /etc/fstab: %s on %s (noauto): no such "
+                      "device: skipped", root, e->spec, mp);
+      else
+        gc_int_warning (g, "%s: /etc/fstab: %s on %s: no such device in "
+                        "the guest: skipped", root, e->spec, mp);
       continue;
     }
     struct to_mount *nl = realloc (*list, (*n + 1) * sizeof **list);
