@@ -1,4 +1,223 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2026 the guestcell developers */
 
-/* TODO: being written. */
+/* Probing a disk image's format safely.
+ *
+ * qemu never probes: the drive's format is always given to it.  When the
+ * user did not give one we look at the header ourselves.  A qcow2 image
+ * may name a backing file, which qemu would open on the host: refused
+ * unless the caller allows it.  Other formats that can reference host
+ * files are refused with a request to name the format; anything else is
+ * raw (a raw image is only ever parsed by the appliance's kernel).  A
+ * qcow2 header is also checked against the file's size, so a truncated
+ * image is one clear error before qemu starts. */
+
+#include <config.h>
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+#define HEADER_SIZE 4096
+
+static uint32_t
+be32 (const unsigned char *p)
+{
+  uint32_t v;
+  memcpy (&v, p, 4);
+  return be32toh (v);
+}
+
+static uint64_t
+be64 (const unsigned char *p)
+{
+  uint64_t v;
+  memcpy (&v, p, 8);
+  return be64toh (v);
+}
+
+/* Formats qemu knows that may refer to other files or are not worth
+ * guessing: recognised by a magic string at offset 0. */
+static const struct {
+  const char *magic;
+  size_t len;
+  const char *name;
+} refused[] = {
+  { "KDMV", 4, "vmdk" },
+  { "# Disk DescriptorFile", 21, "vmdk" },
+  { "QED\0", 4, "qed" },
+  { "vhdxfile", 8, "vhdx" },
+  { "conectix", 8, "vpc" },
+  { "<<< Oracle VM VirtualBox Disk Image >>>", 39, "vdi" },
+  { "Bochs Virtual HD Image", 22, "bochs" },
+  { "#!/bin/sh\n#V2.0 Format", 22, "cloop" },
+  { "WithoutFreeSpace", 16, "parallels" },
+  { "WithouFreSpacExt", 16, "parallels" },
+};
+
+/* Check a qcow2 header (buf holds the first len bytes of the file)
+ * against the file's size.  Fills *has_backing.  -1 with an error naming
+ * the file if the header is inconsistent. */
+static int
+check_qcow2 (gc_h *g, const char *filename, const unsigned char *buf,
+             size_t len, uint64_t filesize, bool *has_backing)
+{
+  uint32_t version, cluster_bits, l1_size, refcount_clusters;
+  uint64_t backing_off, l1_off, refcount_off, cluster_size, need;
+  uint32_t backing_len, header_len;
+
+  if (len < 72)
+    goto truncated;
+  version = be32 (buf + 4);
+  backing_off = be64 (buf + 8);
+  backing_len = be32 (buf + 16);
+  cluster_bits = be32 (buf + 20);
+  l1_size = be32 (buf + 36);
+  l1_off = be64 (buf + 40);
+  refcount_off = be64 (buf + 48);
+  refcount_clusters = be32 (buf + 56);
+  header_len = version >= 3 && len >= 104 ? be32 (buf + 100) : 72;
+
+  if (version < 2 || version > 3) {
+    gc_int_error_errno (g, EINVAL, "%s: qcow2 version %u is not supported",
+                        filename, version);
+    return -1;
+  }
+  if (cluster_bits < 9 || cluster_bits > 21) {
+    gc_int_error_errno (g, EINVAL, "%s: corrupt qcow2 header "
+                        "(cluster_bits %u)", filename, cluster_bits);
+    return -1;
+  }
+  cluster_size = UINT64_C (1) << cluster_bits;
+  if (version >= 3 && len < 104)
+    goto truncated;
+  if (header_len > filesize || filesize < cluster_size)
+    goto truncated;
+  if (l1_off % cluster_size || refcount_off % cluster_size ||
+      l1_off > filesize || (uint64_t) l1_size * 8 > filesize - l1_off)
+    goto truncated;
+  need = (uint64_t) refcount_clusters << cluster_bits;
+  if (refcount_off > filesize || need > filesize - refcount_off)
+    goto truncated;
+  if (backing_off != 0 &&
+      (backing_len > 1023 || backing_off > filesize ||
+       backing_len > filesize - backing_off)) {
+    gc_int_error_errno (g, EINVAL, "%s: corrupt qcow2 header "
+                        "(backing file name out of the file)", filename);
+    return -1;
+  }
+  *has_backing = backing_off != 0 && backing_len > 0;
+  return 0;
+
+ truncated:
+  gc_int_error_errno (g, EINVAL, "%s: qcow2 image is truncated or corrupt "
+                      "(its header points past the end of the %ju byte file)",
+                      filename, (uintmax_t) filesize);
+  return -1;
+}
+
+static int
+read_header (gc_h *g, const char *filename, unsigned char *buf,
+             size_t *len, uint64_t *size)
+{
+  CLEANUP_CLOSE int fd = open (filename, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  ssize_t n;
+
+  if (fd == -1 || fstat (fd, &st) == -1) {
+    gc_int_perror (g, "%s", filename);
+    return -1;
+  }
+  if (S_ISBLK (st.st_mode)) {
+    off_t end = lseek (fd, 0, SEEK_END);
+    if (end == -1 || lseek (fd, 0, SEEK_SET) == -1) {
+      gc_int_perror (g, "%s", filename);
+      return -1;
+    }
+    *size = end;
+  }
+  else
+    *size = st.st_size;
+  n = pread (fd, buf, HEADER_SIZE, 0);
+  if (n == -1) {
+    gc_int_perror (g, "%s: read", filename);
+    return -1;
+  }
+  *len = n;
+  return 0;
+}
+
+/* See internal.h. */
+char *
+gc_int_probe_format (gc_h *g, const char *filename, bool allow_backing)
+{
+  unsigned char buf[HEADER_SIZE];
+  size_t len;
+  uint64_t size;
+  char *ret;
+
+  if (read_header (g, filename, buf, &len, &size) == -1)
+    return NULL;
+
+  if (len >= 4 && memcmp (buf, "QFI\xfb", 4) == 0) {
+    bool has_backing = false;
+
+    if (len >= 8 && be32 (buf + 4) == 1) {
+      gc_int_error_errno (g, EINVAL, "%s: looks like an old qcow (version 1) "
+                          "image, which can refer to other host files; "
+                          "give its format explicitly (--format)", filename);
+      return NULL;
+    }
+    if (check_qcow2 (g, filename, buf, len, size, &has_backing) == -1)
+      return NULL;
+    if (has_backing && !allow_backing) {
+      gc_int_error_errno (g, EPERM, "%s: qcow2 image with a backing file: "
+                          "refused, as a probed image must not make qemu "
+                          "open other host files (give --format qcow2 if "
+                          "you trust it)", filename);
+      return NULL;
+    }
+    ret = strdup ("qcow2");
+  }
+  else {
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; ++i)
+      if (len >= refused[i].len &&
+          memcmp (buf, refused[i].magic, refused[i].len) == 0) {
+        gc_int_error_errno (g, EINVAL, "%s: looks like a %s image, which can "
+                            "refer to other host files; give its format "
+                            "explicitly (--format)", filename,
+                            refused[i].name);
+        return NULL;
+      }
+    ret = strdup ("raw");
+  }
+  if (ret == NULL)
+    gc_int_perror (g, "strdup");
+  return ret;
+}
+
+/* See internal.h. */
+int
+gc_int_check_qcow2 (gc_h *g, const char *filename)
+{
+  unsigned char buf[HEADER_SIZE];
+  size_t len;
+  uint64_t size;
+  bool has_backing;
+
+  if (read_header (g, filename, buf, &len, &size) == -1)
+    return -1;
+  if (len < 4 || memcmp (buf, "QFI\xfb", 4) != 0) {
+    gc_int_error_errno (g, EINVAL, "%s: not a qcow2 image (--format qcow2 "
+                        "was given)", filename);
+    return -1;
+  }
+  return check_qcow2 (g, filename, buf, len, size, &has_backing);
+}
