@@ -115,13 +115,7 @@ gc_int_cachedir (gc_h *g)
       dir = NULL;
   }
   else if ((env = getenv ("HOME")) && *env) {
-    CLEANUP_FREE char *parent = NULL;
-    if (asprintf (&parent, "%s/.cache", env) == -1) {
-      gc_int_perror (g, "asprintf");
-      return NULL;
-    }
-    mkdir (parent, 0700);
-    if (asprintf (&dir, "%s/guestcell", parent) == -1)
+    if (asprintf (&dir, "%s/.cache/guestcell", env) == -1)
       dir = NULL;
   }
   else {
@@ -133,6 +127,17 @@ gc_int_cachedir (gc_h *g)
     return NULL;
   }
 
+  /* Make the missing parents too (a new machine may have no ~/.cache). */
+  for (char *p = dir + 1; *p; ++p) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    if (mkdir (dir, 0700) == -1 && errno != EEXIST) {
+      gc_int_perror (g, "cache directory %s", dir);
+      return NULL;
+    }
+    *p = '/';
+  }
   if (mkdir (dir, 0700) == -1 && errno != EEXIST) {
     gc_int_perror (g, "cache directory %s", dir);
     return NULL;
