@@ -137,6 +137,26 @@ gc_int_console_data (gc_h *g, const char *buf, size_t len)
   }
 }
 
+/* Lines printed on every power-off. */
+static bool
+boring (const char *line)
+{
+  static const char *const noise[] = {
+    "reboot: ", "ACPI: PM: ", "Kernel Offset: ", NULL
+  };
+  const char *p = line;
+
+  /* Skip the "[    1.234567] " timestamp. */
+  if (*p == '[' && (p = strchr (p, ']')) != NULL)
+    p += strspn (p + 1, " ") + 1;
+  else
+    p = line;
+  for (size_t i = 0; noise[i]; ++i)
+    if (gc_str_prefix (p, noise[i]))
+      return true;
+  return false;
+}
+
 /* The last non-empty line of the console, for quoting in an error; the
  * string lives in the handle until the next call. */
 const char *
@@ -161,10 +181,12 @@ gc_int_console_last_line (gc_h *g)
     memcpy (g->console_line, g->console_tail + start, end - start);
     g->console_line[end - start] = '\0';
     g->console_line_len = 0;
-    /* Skip lines with no printable characters. */
-    for (size_t i = 0; g->console_line[i]; ++i)
-      if ((unsigned char) g->console_line[i] > ' ')
-        return g->console_line;
+    /* Skip lines with no printable characters, and the kernel's last
+     * words on any power-off, which explain nothing. */
+    if (!boring (g->console_line))
+      for (size_t i = 0; g->console_line[i]; ++i)
+        if ((unsigned char) g->console_line[i] > ' ')
+          return g->console_line;
     end = start;
   }
 }
