@@ -128,6 +128,10 @@ extern int command (char **out, char **err, const char *prog, ...)
   __attribute__ ((sentinel));
 extern int commandv (char **out, char **err, char *const *argv);
 
+/* Forget what blkid probing found (daemon/fs.c): called before every
+ * action that writes, since it may change what is on the devices. */
+extern void gc_d_blkid_forget (void);
+
 /* Load a kernel module (and its dependencies) if not loaded yet; -1
  * (without replying) if modprobe failed. */
 extern int gc_d_modprobe (const char *module);

@@ -49,15 +49,15 @@ probes_free (struct probe *p, size_t n)
 
 /* Probe one device with libblkid's low-level probing (superblocks:
  * TYPE, LABEL, UUID...; partition tables: PTTYPE).  1 if it has a
- * signature (p filled), 0 if none or it cannot be read, -1 on ENOMEM.
+ * signature (p filled), 0 if none, 2 if it cannot be read, -1 on ENOMEM.
  * In-process: an exec of blkid costs ~0.1 s in a TCG appliance. */
 static int
-probe_one (const char *dev, struct probe *p)
+probe_uncached (const char *dev, struct probe *p)
 {
   blkid_probe pr = blkid_new_probe_from_filename (dev);
   if (pr == NULL) {
     gc_d_debug ("blkid: %s: %m", dev);
-    return 0;
+    return 2;
   }
   blkid_probe_enable_superblocks (pr, 1);
   blkid_probe_set_superblocks_flags (pr, BLKID_SUBLKS_LABEL |
@@ -87,6 +87,74 @@ probe_one (const char *dev, struct probe *p)
   else if (rc == -2)
     gc_d_debug ("blkid: %s: ambivalent result (several signatures)", dev);
   blkid_free_probe (pr);
+  return r;
+}
+
+/* Probing reads scattered sectors, each read a round trip through the
+ * emulated disk: 30-50 ms a device under TCG, and inspection asks for
+ * the type, label and UUID of every filesystem, some twice.  Results
+ * (found or not) are kept until an action that writes runs. */
+struct cached {
+  char *dev;
+  int found;
+  string_vector tags;
+};
+DEFINE_VECTOR_TYPE (cached_vector, struct cached);
+static cached_vector cache;
+
+/* See daemon.h. */
+void
+gc_d_blkid_forget (void)
+{
+  for (size_t i = 0; i < cache.len; ++i) {
+    free (cache.ptr[i].dev);
+    gc_string_vector_free (&cache.ptr[i].tags);
+  }
+  cached_vector_reset (&cache);
+}
+
+/* Append copies of src's strings to dst; -1 on ENOMEM. */
+static int
+copy_tags (string_vector *dst, const string_vector *src)
+{
+  for (size_t i = 0; i < src->len; ++i) {
+    char *s = strdup (src->ptr[i]);
+    if (s == NULL || string_vector_append (dst, s) == -1) {
+      free (s);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* probe_uncached, through the cache. */
+static int
+probe_one (const char *dev, struct probe *p)
+{
+  for (size_t i = 0; i < cache.len; ++i) {
+    const struct cached *c = &cache.ptr[i];
+    if (strcmp (c->dev, dev) != 0)
+      continue;
+    if (!c->found)
+      return 0;
+    if (copy_tags (&p->tags, &c->tags) == -1 ||
+        (p->dev = strdup (dev)) == NULL)
+      return -1;
+    return 1;
+  }
+
+  int r = probe_uncached (dev, p);
+  if (r == 2)
+    return 0;                   /* not cached: it may appear later */
+  if (r >= 0) {
+    struct cached c = { .dev = strdup (dev), .found = r == 1 };
+    if (c.dev == NULL || copy_tags (&c.tags, &p->tags) == -1 ||
+        cached_vector_append (&cache, c) == -1) {
+      /* Not cached: only slower next time. */
+      free (c.dev);
+      gc_string_vector_free (&c.tags);
+    }
+  }
   return r;
 }
 

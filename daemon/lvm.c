@@ -235,6 +235,7 @@ do_lvm_scan (int activate)
   }
   if (activate) {
     char *args[] = { "vgchange", "-ay", NULL };
+    gc_d_blkid_forget ();       /* devices come and go */
     if (run_lvm (NULL, args) == -1)
       return -1;
     /* lvm makes the /dev/VG/LV nodes itself without udev: if one is

@@ -454,6 +454,8 @@ gc_d_main_loop (void)
                 gc_d_proc_name (h.proc) ? gc_d_proc_name (h.proc) : "?",
                 h.proc, h.serial);
 
+    if (gc_d_proc_writes (h.proc))
+      gc_d_blkid_forget ();
     gc_d_dispatch (h.proc, &xdr);
     xdr_destroy (&xdr);
 

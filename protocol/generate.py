@@ -287,6 +287,8 @@ def gen_daemon_h(actions):
         o.append("extern %s;\n" % daemon_proto(a))
     o.append("\n/* Decode and run one call; reply exactly once. */\n"
              "extern void gc_d_dispatch (unsigned proc, XDR *xdr_in);\n"
+             "\n/* True if the procedure has the Writes flag. */\n"
+             "extern int gc_d_proc_writes (unsigned proc);\n"
              "\n/* The name of a procedure, or NULL. */\n"
              "extern const char *gc_d_proc_name (unsigned proc);\n"
              "\n#endif\n")
@@ -396,6 +398,12 @@ def gen_dispatch(actions):
                  "    return;\n" % (a[1].upper(), a[1]))
     o.append('  default:\n    reply_with_error_errno (ENOSYS, '
              '"unknown procedure %u", proc);\n  }\n}\n\n')
+    o.append("int\ngc_d_proc_writes (unsigned proc)\n{\n"
+             "  switch (proc) {\n")
+    for a in actions:
+        if "Writes" in a[4]:
+            o.append("  case GC_PROC_%s:\n" % a[1].upper())
+    o.append("    return 1;\n  default:\n    return 0;\n  }\n}\n\n")
     o.append("const char *\ngc_d_proc_name (unsigned proc)\n{\n"
              "  switch (proc) {\n")
     for a in actions:
