@@ -10,10 +10,13 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 
 #include "daemon.h"
 #include "gc-daemon-actions.h"
@@ -90,6 +93,107 @@ gc_d_free_strings (char **list)
 
 static string_vector loaded = EMPTY_VECTOR;
 
+/* A module's name as the kernel knows it: "dm-mod" -> "dm_mod";
+ * from a modules.dep path, the file name without directory and ".ko". */
+static void
+module_name (char *dst, size_t size, const char *src, size_t len)
+{
+  const char *slash = memrchr (src, '/', len);
+  if (slash) {
+    len -= slash + 1 - src;
+    src = slash + 1;
+  }
+  if (len > 3 && memcmp (src + len - 3, ".ko", 3) == 0)
+    len -= 3;
+  if (len >= size)
+    len = size - 1;
+  for (size_t i = 0; i < len; ++i)
+    dst[i] = src[i] == '-' ? '_' : src[i];
+  dst[len] = '\0';
+}
+
+static bool
+is_loaded (const char *name)
+{
+  char path[300];
+  snprintf (path, sizeof path, "/sys/module/%s", name);
+  return access (path, F_OK) == 0;
+}
+
+/* Load one uncompressed module file (a path relative to dir); -1 with
+ * errno. */
+static int
+load_file (const char *dir, const char *rel, size_t len)
+{
+  char name[256], path[PATH_MAX];
+  module_name (name, sizeof name, rel, len);
+  if (is_loaded (name))
+    return 0;
+  snprintf (path, sizeof path, "%s/%.*s", dir, (int) len, rel);
+  CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd == -1)
+    return -1;
+  if (syscall (SYS_finit_module, fd, "", 0) == -1 && errno != EEXIST)
+    return -1;
+  gc_d_debug ("loaded module %s", name);
+  return 0;
+}
+
+/* Load a module and its dependencies straight from modules.dep with
+ * finit_module(2): an exec of modprobe loads kmod's libraries (OpenSSL
+ * among them), ~0.15 s under TCG.  1 if done, 0 if the module is not
+ * there as a plain .ko (compressed, an alias...: modprobe's job), -1 on
+ * error. */
+static int
+load_direct (const char *module)
+{
+  struct utsname u;
+  char dir[PATH_MAX], dep[PATH_MAX + 16], want[256];
+  if (uname (&u) == -1)
+    return 0;
+  snprintf (dir, sizeof dir, "/lib/modules/%s", u.release);
+  snprintf (dep, sizeof dep, "%s/modules.dep", dir);
+  CLEANUP_FREE char *text = gc_read_whole_file (dep, 16 << 20, NULL);
+  if (text == NULL)
+    return 0;
+  module_name (want, sizeof want, module, strlen (module));
+
+  for (char *line = text; *line; ) {
+    char *end = strchrnul (line, '\n');
+    char *colon = memchr (line, ':', end - line);
+    if (colon) {
+      char name[256];
+      module_name (name, sizeof name, line, colon - line);
+      if (strcmp (name, want) == 0) {
+        if (colon - line < 3 || memcmp (colon - 3, ".ko", 3) != 0)
+          return 0;
+        /* Dependencies are listed users first: load from the end. */
+        const char *deps[64];
+        size_t lens[64], n = 0;
+        for (char *p = colon + 1; p < end && n < 64; ) {
+          p += strspn (p, " ");
+          size_t l = strcspn (p, " \n");
+          if (l == 0)
+            break;
+          if (l < 3 || memcmp (p + l - 3, ".ko", 3) != 0)
+            return 0;
+          deps[n] = p;
+          lens[n++] = l;
+          p += l;
+        }
+        while (n > 0) {
+          --n;
+          if (load_file (dir, deps[n], lens[n]) == -1)
+            return -1;
+        }
+        return load_file (dir, line, colon - line) == -1 ? -1 : 1;
+      }
+    }
+    line = *end ? end + 1 : end;
+  }
+  return 0;
+}
+
 /* See daemon.h.  Modules are remembered once loaded (or found in
  * /sys/module, which also covers built-in ones). */
 int
@@ -108,7 +212,7 @@ gc_d_modprobe (const char *module)
       *p = '_';
   if (asprintf (&syspath, "/sys/module/%s", sysname) == -1)
     return -1;
-  if (access (syspath, F_OK) != 0) {
+  if (access (syspath, F_OK) != 0 && load_direct (module) != 1) {
     CLEANUP_FREE char *err = NULL;
     int r = command (NULL, &err, "modprobe", "--", module, NULL);
     if (r != 0) {
