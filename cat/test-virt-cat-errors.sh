@@ -60,8 +60,8 @@ ok "virt-cat | head: silent, exit ${st[0]}, nothing left"
 # Not a disk image: a text file.
 yes 'this is not a disk image' | head -c 1M > "$T/text.img" || true
 run "$vc" -a "$T/text.img" /etc/fstab
-[ "$rc" -ne 0 ] || fail "text file: exit 0"
-expect_one_error '^virt-cat: error: '
+[ "$rc" -eq 3 ] || fail "text file: exit $rc, expected 3"
+expect_one_error '^virt-cat: error: .*/text.img: no partition and no filesystem found: is it a disk image\?$'
 ok "not a disk image: exit $rc, '$(cat "$T/err")'"
 
 # A truncated qcow2.

@@ -531,9 +531,23 @@ gc_tool_mount (gc_h *g, bool readonly)
     return gc_tool_handle_error (g);
   size_t n = gc_strings_len (roots);
   if (n == 0) {
-    gc_tool_error ("no operating system was found on the disk image%s: "
-                   "use -m to say what to mount",
-                   gc_opts.drives.len > 1 ? "s" : "");
+    /* Nothing at all on the disks is most likely not a disk image. */
+    CLEANUP_FREE_STRINGS char **fs = gc_list_filesystems (g);
+    CLEANUP_FREE_STRINGS char **parts = fs ? gc_list_partitions (g) : NULL;
+    if (fs == NULL || parts == NULL)
+      return gc_tool_handle_error (g);
+    if (fs[0] == NULL && parts[0] == NULL) {
+      if (gc_opts.drives.len == 1)
+        gc_tool_error ("%s: no partition and no filesystem found: "
+                       "is it a disk image?", gc_opts.drives.ptr[0].filename);
+      else
+        gc_tool_error ("no partition and no filesystem found on the disk "
+                       "images: are they disk images?");
+    }
+    else
+      gc_tool_error ("no operating system was found on the disk image%s: "
+                     "use -m to say what to mount",
+                     gc_opts.drives.len > 1 ? "s" : "");
     return GC_EXIT_NO_ROOT;
   }
   if (n > 1) {
