@@ -413,10 +413,15 @@ def gen_dispatch(actions):
 
 
 def gen_pod(actions):
-    o = ["=head1 APPLIANCE ACTIONS\n\n"
-         "Generated from F<protocol/actions.py>. Each action is one "
-         "procedure of the protocol between the tools and the appliance "
-         "daemon; numbers are never reused.\n\n=over 4\n\n"]
+    o = ["=head1 NAME\n\nguestcell-actions - what the guestcell appliance "
+         "can do\n\n=head1 DESCRIPTION\n\n"
+         "Every guestcell tool boots a throw-away appliance and asks its "
+         "daemon to do the work, one action at a time.  This is the list "
+         "of those actions, generated from F<protocol/actions.py>: each is "
+         "one procedure of the protocol between the tools and the daemon "
+         "(its number in brackets, never reused).  Run a tool with B<-x> "
+         "to see the actions it calls.\n\n"
+         "=head1 APPLIANCE ACTIONS\n\n=over 4\n\n"]
     for a in actions:
         proc, name, ret, args, flags, desc = a
         sig = ", ".join("%s %s" % (t, n) for t, n in args)
@@ -424,7 +429,7 @@ def gen_pod(actions):
             name, sig, ret[1:], proc, desc))
         if flags:
             o.append("Flags: %s.\n\n" % ", ".join(flags))
-    o.append("=back\n\n=cut\n")
+    o.append("=back\n\n=head1 SEE ALSO\n\nL<virt-cat(1)>\n\n=cut\n")
     return "".join(o)
 
 
