@@ -27,25 +27,6 @@
 
 static bool lvm_ready;
 
-static int
-mkdirs (const char *path)
-{
-  CLEANUP_FREE char *p = strdup (path);
-  if (p == NULL)
-    return -1;
-  for (char *s = p + 1; ; ++s) {
-    if (*s == '/' || *s == '\0') {
-      char c = *s;
-      *s = '\0';
-      if (mkdir (p, 0755) == -1 && errno != EEXIST)
-        return -1;
-      *s = c;
-      if (c == '\0')
-        return 0;
-    }
-  }
-}
-
 /* Write our lvm.conf once; -1 after replying. */
 static int
 setup_lvm (void)
@@ -53,8 +34,9 @@ setup_lvm (void)
   if (lvm_ready)
     return 0;
   gc_d_modprobe ("dm_mod");
-  if (mkdirs (LVM_DIR) == -1 || mkdirs ("/run/lock/lvm") == -1 ||
-      mkdirs ("/run/lvm") == -1) {
+  if (gc_make_dirs (LVM_DIR, 0755) == -1 ||
+      gc_make_dirs ("/run/lock/lvm", 0755) == -1 ||
+      gc_make_dirs ("/run/lvm", 0755) == -1) {
     reply_with_perror ("%s: making lvm's directories", gc_d_action ());
     return -1;
   }

@@ -98,25 +98,6 @@ open_channel (void)
   return -1;
 }
 
-static int
-mkdir_p (const char *dir)
-{
-  CLEANUP_FREE char *p = strdup (dir);
-  if (p == NULL)
-    return -1;
-  for (char *s = p + 1; ; ++s) {
-    if (*s == '/' || *s == '\0') {
-      char c = *s;
-      *s = '\0';
-      if (mkdir (p, 0755) == -1 && errno != EEXIST)
-        return -1;
-      *s = c;
-      if (c == '\0')
-        return 0;
-    }
-  }
-}
-
 /* Make sure the guest's root directory exists (SYSROOT, or a place on
  * tmpfs when the root is read-only). */
 static int
@@ -132,7 +113,7 @@ setup_sysroot (void)
     return -1;
   }
   gc_d_sysroot = SYSROOT_FALLBACK;
-  if (mkdir_p (gc_d_sysroot) == -1) {
+  if (gc_make_dirs (gc_d_sysroot, 0755) == -1) {
     fprintf (stderr, "guestcelld: %s: %m\n", gc_d_sysroot);
     return -1;
   }

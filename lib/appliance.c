@@ -128,17 +128,7 @@ gc_int_cachedir (gc_h *g)
   }
 
   /* Make the missing parents too (a new machine may have no ~/.cache). */
-  for (char *p = dir + 1; *p; ++p) {
-    if (*p != '/')
-      continue;
-    *p = '\0';
-    if (mkdir (dir, 0700) == -1 && errno != EEXIST) {
-      gc_int_perror (g, "cache directory %s", dir);
-      return NULL;
-    }
-    *p = '/';
-  }
-  if (mkdir (dir, 0700) == -1 && errno != EEXIST) {
+  if (gc_make_dirs (dir, 0700) == -1) {
     gc_int_perror (g, "cache directory %s", dir);
     return NULL;
   }

@@ -16,22 +16,8 @@
 
 #include "guestcell.h"
 #include "internal.h"
+#include "tap.h"
 
-static int n_checks, n_failed;
-
-#define CHECK(cond, ...)                                        \
-  do {                                                          \
-    ++n_checks;                                                 \
-    if (cond)                                                   \
-      printf ("ok %d - ", n_checks);                            \
-    else {                                                      \
-      ++n_failed;                                               \
-      printf ("not ok %d - (%s:%d: %s) ", n_checks, __FILE__,   \
-              __LINE__, #cond);                                 \
-    }                                                           \
-    printf (__VA_ARGS__);                                       \
-    printf ("\n");                                              \
-  } while (0)
 
 static bool
 streq (const char *a, const char *b)
@@ -217,6 +203,5 @@ main (void)
   test_parser ();
   test_names ();
   test_resolve ();
-  printf ("# %d checks, %d failed\n", n_checks, n_failed);
-  return n_failed ? 1 : 0;
+  return tap_done ();
 }

@@ -32,24 +32,9 @@
 
 #include "guestcell.h"
 #include "internal.h"
+#include "tap.h"
 #include "gc_protocol.h"
 
-static int n_checks, n_failed;
-
-#define CHECK(cond, ...)                                        \
-  do {                                                          \
-    ++n_checks;                                                 \
-    if (cond)                                                   \
-      printf ("ok %d - ", n_checks);                            \
-    else {                                                      \
-      ++n_failed;                                               \
-      printf ("not ok %d - (%s:%d: %s) ", n_checks, __FILE__,   \
-              __LINE__, #cond);                                 \
-    }                                                           \
-    printf (__VA_ARGS__);                                       \
-    printf ("\n");                                              \
-    fflush (stdout);                                            \
-  } while (0)
 
 /* The last error contains a string. */
 static bool
@@ -933,6 +918,5 @@ main (void)
 {
   test_decoders ();
   test_calls ();
-  printf ("# %d checks, %d failed\n", n_checks, n_failed);
-  return n_failed ? 1 : 0;
+  return tap_done ();
 }

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -105,4 +106,23 @@ gc_write_all (int fd, const void *buf, size_t len)
     len -= r;
   }
   return 0;
+}
+
+int
+gc_make_dirs (const char *path, unsigned mode)
+{
+  CLEANUP_FREE char *p = strdup (path);
+  if (p == NULL)
+    return -1;
+  for (char *s = p + 1; ; ++s) {
+    if (*s == '/' || *s == '\0') {
+      char c = *s;
+      *s = '\0';
+      if (mkdir (p, mode) == -1 && errno != EEXIST)
+        return -1;
+      *s = c;
+      if (c == '\0')
+        return 0;
+    }
+  }
 }

@@ -33,6 +33,9 @@ gc_str_prefix (const char *s, const char *prefix)
 /* Read a whole file (up to max bytes) into a NUL-terminated buffer;
  * NULL with errno set on error (EFBIG if larger than max). */
 extern char *gc_read_whole_file (const char *path, size_t max, size_t *len_r);
+/* mkdir -p: make a directory and its missing parents with the mode;
+ * -1 with errno. */
+extern int gc_make_dirs (const char *path, unsigned mode);
 /* Write all of buf to fd, retrying short writes and EINTR; -1 on error. */
 extern int gc_write_all (int fd, const void *buf, size_t len);
 
