@@ -6,7 +6,8 @@
 # status, nothing left behind: a missing path and a directory (the other
 # files still printed), a relative path, an image that is not a disk
 # image, a truncated qcow2, a nonexistent image, a closed stdout pipe
-# (no message), SIGTERM during the launch, usage errors.
+# (no message), SIGTERM during the launch, qemu killed in the middle of
+# a download, usage errors.
 #
 #   test-virt-cat-errors.sh VIRT-CAT
 
@@ -91,3 +92,22 @@ set -e
 check_clean "SIGTERM"
 [ "$rc" -eq 143 ] || { cat "$T/err"; fail "SIGTERM: exit $rc, not 143"; }
 ok "SIGTERM during launch: exit 143, nothing left"
+
+# qemu dies in the middle of a download: one line saying so, exit 1,
+# nothing left.  (8 x 64 MiB: still streaming when the first bytes land.)
+set +e
+"$vc" -a "$e4" -m /dev/sda1 /sparse.dat /sparse.dat /sparse.dat /sparse.dat \
+  /sparse.dat /sparse.dat /sparse.dat /sparse.dat > "$T/out" 2> "$T/err" &
+pid=$!
+for _ in $(seq 1200); do
+  [ -s "$T/out" ] && break
+  sleep 0.05
+done
+pkill -KILL -f -- "qemu-system.*$TMPDIR/gc"
+wait $pid
+rc=$?
+set -e
+check_clean "qemu killed"
+[ "$rc" -eq 1 ] || { cat "$T/err"; fail "qemu killed: exit $rc, not 1"; }
+expect_one_error '^virt-cat: error: download: qemu was killed by signal 9'
+ok "qemu killed mid-download: '$(cat "$T/err")', nothing left"

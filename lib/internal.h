@@ -280,6 +280,12 @@ extern int gc_int_check_qcow2 (gc_h *g, const char *filename);
  * directory.  Safe to call at any point. */
 extern void gc_int_stop_appliance (gc_h *g, int timeout);
 
+/* lib/launch.c: when the channel closed unexpectedly, wait (at most a
+ * second) for qemu to exit and record an error saying how it ended
+ * ("qemu was killed by signal 9..."), prefixed by what; false (nothing
+ * recorded) if qemu is still running. */
+extern bool gc_int_explain_qemu_exit (gc_h *g, const char *what);
+
 /* Microseconds on the monotonic clock. */
 extern int64_t gc_int_now_us (void);
 

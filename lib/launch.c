@@ -137,6 +137,28 @@ qemu_died_error (gc_h *g, const char *what, int status)
                         "console)", what, how);
 }
 
+/* See internal.h. */
+bool
+gc_int_explain_qemu_exit (gc_h *g, const char *what)
+{
+  int status = 0;
+
+  if (g->qemu_pid <= 0)
+    return false;
+  /* The channel closes a moment before qemu is gone: give it a second. */
+  for (int i = 0; i < 50; ++i) {
+    if (qemu_exited (g, &status)) {
+      drain_console (g);
+      qemu_died_error (g, what, status);
+      return true;
+    }
+    struct pollfd pfd = { .fd = g->console_fd, .events = POLLIN };
+    if (poll (&pfd, 1, 20) > 0)
+      drain_console (g);
+  }
+  return false;
+}
+
 /* Stop the appliance after an error already recorded. */
 static void
 fail (gc_h *g)

@@ -354,8 +354,11 @@ static void
 closed_error (struct call *st, size_t got, size_t want)
 {
   gc_h *g = st->g;
-  const char *line = gc_int_console_last_line (g);
+  const char *line;
 
+  if (gc_int_explain_qemu_exit (g, st->c->name))
+    return;
+  line = gc_int_console_last_line (g);
   if (line)
     gc_int_error_errno (g, EIO,
                         "%s: the appliance closed the channel (after %zu of "
