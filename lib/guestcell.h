@@ -119,6 +119,58 @@ extern void gc_free_strings (char **list);
 extern char **gc_find_linux_roots (gc_h *g);
 extern int gc_mount_linux_root (gc_h *g, const char *root, int readonly);
 
+/* OS inspection (lib/inspect.c, lib/inspect-apps.c).
+ *
+ * gc_inspect finds every OS root on the launched handle's disks
+ * (partitions, whole disks, LVM logical volumes) and describes each in
+ * one struct, which the caller frees with gc_inspection_free.  NULL on
+ * error (the appliance failed); no OS is not an error: nr_oses is 0.
+ * A fact that cannot be found or parsed is left out (NULL, or -1 for
+ * the versions) and a debug event says why.  The const char * fields
+ * point into the one table of values, lib/inspect-enums.h.  Everything
+ * is unmounted afterwards. */
+struct gc_inspect_mountpoint {
+  char *mountpoint;
+  char *device;                 /* ours: /dev/sda1, /dev/VG/LV */
+};
+struct gc_inspect_filesystem {
+  char *device;
+  char *type;                   /* ext4, xfs, swap...; NULL: unknown */
+  char *label;                  /* NULL: none */
+  char *uuid;                   /* NULL: none */
+};
+struct gc_inspect_app {
+  char *name;
+  int epoch;                    /* 0: none */
+  char *version, *release, *arch, *url, *source_package, *summary,
+    *description;               /* each NULL if absent */
+};
+struct gc_inspect_os {
+  char *root;                   /* the root filesystem's device */
+  const char *type;             /* "linux" */
+  const char *distro;           /* NULL: unknown */
+  char *product_name;
+  int major_version, minor_version; /* -1: unknown */
+  char *arch;                   /* x86_64, i386, aarch64...; NULL: unknown */
+  const char *package_format;
+  const char *package_management;
+  char *hostname;
+  struct gc_inspect_mountpoint *mountpoints; /* sorted by mount point */
+  size_t nr_mountpoints;
+  struct gc_inspect_filesystem *filesystems; /* sorted by device */
+  size_t nr_filesystems;
+  int have_applications;        /* the package database was read */
+  struct gc_inspect_app *applications; /* sorted by name */
+  size_t nr_applications;
+};
+struct gc_inspection {
+  struct gc_inspect_os *oses;   /* sorted by root device */
+  size_t nr_oses;
+};
+#define GC_INSPECT_APPLICATIONS 0x1 /* read the package databases */
+extern struct gc_inspection *gc_inspect (gc_h *g, unsigned flags);
+extern void gc_inspection_free (struct gc_inspection *insp);
+
 /* The client stubs of every appliance action: gc_<action>. */
 #include "gc-actions.h"
 

@@ -248,6 +248,66 @@ enum gc_int_spec {
 extern int gc_int_resolve_fstab_spec (gc_h *g, struct gc_int_fslist *l,
                                       const char *spec, char **dev);
 
+/* lib/inspect.c and lib/inspect-apps.c: the parsers of inspection,
+ * separate from I/O so lib/test-inspect.c can feed them text.  Each
+ * takes untrusted bytes (len bytes, no NUL needed) and never fails on
+ * bad input: what does not parse is left out. */
+struct gc_int_osinfo {
+  const char *distro;           /* from inspect-enums.h, or NULL */
+  char *product_name;
+  int major, minor;             /* -1: unknown */
+};
+extern void gc_int_osinfo_free (struct gc_int_osinfo *o);
+/* The canonical string of an enumerated value (its table entry), or
+ * NULL if the value is not in lib/inspect-enums.h. */
+extern const char *gc_int_inspect_distro (const char *s);
+extern const char *gc_int_inspect_os_type (const char *s);
+extern const char *gc_int_inspect_package_format (const char *s);
+extern const char *gc_int_inspect_package_management (const char *s);
+/* The values of each table, NULL-terminated (for dump-inspect-enums). */
+extern const char *const gc_int_inspect_os_types[];
+extern const char *const gc_int_inspect_distros[];
+extern const char *const gc_int_inspect_package_formats[];
+extern const char *const gc_int_inspect_package_managements[];
+/* /etc/os-release: fills the fields it finds (ID, PRETTY_NAME,
+ * VERSION_ID), keeps the others.  -1 on ENOMEM, else 0. */
+extern int gc_int_parse_os_release (const char *text, size_t len,
+                                    struct gc_int_osinfo *o);
+/* Older release files, by name ("redhat-release", "debian_version",
+ * "SuSE-release", "lsb-release", "alpine-release", "arch-release",
+ * "gentoo-release"): fills what it finds.  -1 on ENOMEM, else 0. */
+extern int gc_int_parse_release_file (const char *name, const char *text,
+                                      size_t len, struct gc_int_osinfo *o);
+/* "12.5" -> 12, 5; "39" -> 39, 0; garbage: -1, -1. */
+extern void gc_int_parse_version (const char *s, int *major, int *minor);
+/* The package format and manager of a distro (NULL if not known). */
+extern void gc_int_distro_packaging (const char *distro, int major,
+                                     const char **format,
+                                     const char **management);
+/* The architecture named by an ELF header (x86_64, i386, aarch64...),
+ * or NULL if buf is not an ELF file or its machine is unknown. */
+extern const char *gc_int_elf_arch (const char *buf, size_t len);
+/* The first line of a file, trimmed, if it is a valid hostname; NULL
+ * otherwise (or ENOMEM). */
+extern char *gc_int_parse_hostname (const char *text, size_t len);
+/* The HOSTNAME= of a sysconfig network file, or NULL. */
+extern char *gc_int_parse_sysconfig_hostname (const char *text, size_t len);
+DEFINE_VECTOR_TYPE (gc_int_app_vector, struct gc_inspect_app);
+extern void gc_int_app_free (struct gc_inspect_app *a);
+extern void gc_int_apps_free (gc_int_app_vector *v);
+/* Package databases: append the installed packages to *apps.  A
+ * truncated database keeps what parsed.  -1 on ENOMEM, else 0. */
+extern int gc_int_parse_dpkg_status (const char *text, size_t len,
+                                     gc_int_app_vector *apps);
+extern int gc_int_parse_apk_installed (const char *text, size_t len,
+                                       gc_int_app_vector *apps);
+/* One pacman desc file: appends the package if it has a %NAME%. */
+extern int gc_int_parse_pacman_desc (const char *text, size_t len,
+                                     gc_int_app_vector *apps);
+/* Read the package database of a mounted Linux root into os (appliance
+ * calls).  -1 only if the appliance failed. */
+extern int gc_int_inspect_applications (gc_h *g, struct gc_inspect_os *os);
+
 /* lib/appliance.c: find the cached appliance or build it (under the
  * cache's lock), and take a shared lock that gc_int_appliance_release
  * drops.  -1 on error. */

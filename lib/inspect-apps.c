@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 the guestcell developers */
+
+/* The installed applications of a Linux guest, from its package
+ * database: dpkg's /var/lib/dpkg/status and apk's /lib/apk/db/installed
+ * (both text files of stanzas) and pacman's /var/lib/pacman/local/PKG/desc.
+ * rpm comes later.  The
+ * databases are untrusted: a truncated or damaged one keeps what
+ * parsed, never crashes.
+ */
+
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* See internal.h.  NULL fields are fine. */
+void
+gc_int_app_free (struct gc_inspect_app *a)
+{
+  free (a->name);
+  free (a->version);
+  free (a->release);
+  free (a->arch);
+  free (a->url);
+  free (a->source_package);
+  free (a->summary);
+  free (a->description);
+  memset (a, 0, sizeof *a);
+}
+
+/* See internal.h. */
+void
+gc_int_apps_free (gc_int_app_vector *v)
+{
+  for (size_t i = 0; i < v->len; ++i)
+    gc_int_app_free (&v->ptr[i]);
+  gc_int_app_vector_reset (v);
+}
+
+/* A copy of bytes as lines: NULs become newlines. */
+static char *
+text_copy (const char *text, size_t len)
+{
+  char *s = malloc (len + 1);
+  if (s == NULL)
+    return NULL;
+  for (size_t i = 0; i < len; ++i)
+    s[i] = text[i] == '\0' ? '\n' : text[i];
+  s[len] = '\0';
+  return s;
+}
+
+static int
+set (char **field, const char *v)
+{
+  while (*v == ' ' || *v == '\t')
+    v++;
+  size_t n = strlen (v);
+  while (n > 0 && isspace ((unsigned char) v[n - 1]))
+    n--;
+  free (*field);
+  *field = n ? strndup (v, n) : NULL;
+  return n && *field == NULL ? -1 : 0;
+}
+
+/* Append to a growing string with a separator. */
+static int
+append (char **s, const char *sep, const char *v)
+{
+  size_t a = *s ? strlen (*s) : 0, b = strlen (sep), c = strlen (v);
+  char *r = realloc (*s, a + b + c + 1);
+  if (r == NULL)
+    return -1;
+  memcpy (r + a, sep, b);
+  memcpy (r + a + b, v, c + 1);
+  *s = r;
+  return 0;
+}
+
+/* Debian's [epoch:]upstream[-revision] into the app's fields. */
+static int
+split_deb_version (struct gc_inspect_app *a, const char *v)
+{
+  const char *colon = strchr (v, ':');
+  if (colon) {
+    char *end;
+    long e = strtol (v, &end, 10);
+    if (end == colon && e > 0 && e < 1000000)
+      a->epoch = (int) e;
+    v = colon + 1;
+  }
+  const char *dash = strrchr (v, '-');
+  if (dash && dash != v && dash[1]) {
+    a->version = strndup (v, dash - v);
+    a->release = strdup (dash + 1);
+    return a->version && a->release ? 0 : -1;
+  }
+  a->version = v[0] ? strdup (v) : NULL;
+  return v[0] && a->version == NULL ? -1 : 0;
+}
+
+static int
+compare_app (const void *x, const void *y)
+{
+  const struct gc_inspect_app *a = x, *b = y;
+  int r = strcmp (a->name, b->name);
+  if (r == 0)
+    r = strcmp (a->version ? a->version : "", b->version ? b->version : "");
+  return r;
+}
+
+/* One dpkg stanza being read. */
+struct dpkg_stanza {
+  char *package, *status, *version, *arch, *source, *homepage;
+  char *desc_first, *desc_rest;
+  char **last;                  /* the field continuation lines go to */
+};
+
+static void
+stanza_free (struct dpkg_stanza *s)
+{
+  free (s->package); free (s->status); free (s->version); free (s->arch);
+  free (s->source); free (s->homepage); free (s->desc_first);
+  free (s->desc_rest);
+  memset (s, 0, sizeof *s);
+}
+
+static bool
+is_installed (const char *status)
+{
+  /* "Status: want flag state": state "installed". */
+  const char *sp = status ? strrchr (status, ' ') : NULL;
+  return sp && strcmp (sp + 1, "installed") == 0;
+}
+
+/* The end of a stanza: keep it as an app if it is an installed
+ * package. */
+static int
+stanza_end (struct dpkg_stanza *s, gc_int_app_vector *apps)
+{
+  int ret = 0;
+  if (s->package && is_installed (s->status)) {
+    struct gc_inspect_app a = { .name = TAKE_PTR (s->package) };
+    if (s->version && split_deb_version (&a, s->version) == -1)
+      ret = -1;
+    a.arch = TAKE_PTR (s->arch);
+    a.url = TAKE_PTR (s->homepage);
+    if (s->source) {
+      /* "Source: name (version)" */
+      char *sp = strchr (s->source, ' ');
+      if (sp)
+        *sp = '\0';
+      a.source_package = TAKE_PTR (s->source);
+    }
+    a.summary = TAKE_PTR (s->desc_first);
+    a.description = TAKE_PTR (s->desc_rest);
+    if (ret == 0 && gc_int_app_vector_append (apps, a) == -1)
+      ret = -1;
+    if (ret == -1)
+      gc_int_app_free (&a);
+  }
+  stanza_free (s);
+  return ret;
+}
+
+/* See internal.h. */
+int
+gc_int_parse_dpkg_status (const char *text, size_t len,
+                          gc_int_app_vector *apps)
+{
+  CLEANUP_FREE char *copy = text_copy (text, len);
+  struct dpkg_stanza s = { 0 };
+  char *p, *nl;
+
+  if (copy == NULL)
+    return -1;
+  for (p = copy; p && *p; p = nl ? nl + 1 : NULL) {
+    nl = strchr (p, '\n');
+    if (nl)
+      *nl = '\0';
+    if (*p == '\0' || strspn (p, " \t\r") == strlen (p)) {
+      if (stanza_end (&s, apps) == -1)
+        return -1;
+      continue;
+    }
+    if (*p == ' ' || *p == '\t') {
+      /* A continuation line: only the description's are kept. */
+      if (s.last == &s.desc_rest) {
+        const char *v = p + 1;
+        if (strcmp (v, ".") == 0)
+          v = "";
+        if (append (&s.desc_rest, s.desc_rest ? "\n" : "", v) == -1)
+          goto oom;
+      }
+      continue;
+    }
+    s.last = NULL;
+    char *colon = strchr (p, ':');
+    if (colon == NULL)
+      continue;                 /* garbage */
+    *colon = '\0';
+    const char *v = colon + 1;
+    char **field = NULL;
+    if (strcmp (p, "Package") == 0) field = &s.package;
+    else if (strcmp (p, "Status") == 0) field = &s.status;
+    else if (strcmp (p, "Version") == 0) field = &s.version;
+    else if (strcmp (p, "Architecture") == 0) field = &s.arch;
+    else if (strcmp (p, "Source") == 0) field = &s.source;
+    else if (strcmp (p, "Homepage") == 0) field = &s.homepage;
+    else if (strcmp (p, "Description") == 0) {
+      field = &s.desc_first;
+      free (s.desc_rest);
+      s.desc_rest = NULL;
+      s.last = &s.desc_rest;
+    }
+    if (field && set (field, v) == -1)
+      goto oom;
+  }
+  /* A truncated file: its last stanza counts if it is complete enough. */
+  if (stanza_end (&s, apps) == -1)
+    return -1;
+  return 0;
+ oom:
+  stanza_free (&s);
+  return -1;
+}
+
+/* See internal.h. */
+int
+gc_int_parse_apk_installed (const char *text, size_t len,
+                            gc_int_app_vector *apps)
+{
+  CLEANUP_FREE char *copy = text_copy (text, len);
+  struct gc_inspect_app a = { 0 };
+  char *p, *nl;
+
+  if (copy == NULL)
+    return -1;
+  for (p = copy; ; p = nl + 1) {
+    nl = strchr (p, '\n');
+    if (nl)
+      *nl = '\0';
+    if (*p == '\0') {
+      if (a.name) {
+        if (gc_int_app_vector_append (apps, a) == -1)
+          goto oom;
+        memset (&a, 0, sizeof a);
+      }
+      else
+        gc_int_app_free (&a);
+      if (nl == NULL)
+        break;
+      continue;
+    }
+    if (p[1] == ':') {
+      char **field = NULL;
+      switch (p[0]) {
+      case 'P': field = &a.name; break;
+      case 'A': field = &a.arch; break;
+      case 'T': field = &a.summary; break;
+      case 'U': field = &a.url; break;
+      case 'o': field = &a.source_package; break;
+      case 'V': {
+        free (a.version); free (a.release);
+        a.version = a.release = NULL;
+        const char *v = p + 2;
+        /* "1.2.4_git20230717-r4": the release is the last "-rN". */
+        const char *r = NULL;
+        for (const char *q = strstr (v, "-r"); q; q = strstr (q + 1, "-r"))
+          r = q;
+        if (r && r != v && r[2] && strspn (r + 2, "0123456789") == strlen (r + 2)) {
+          a.version = strndup (v, r - v);
+          a.release = strdup (r + 1);
+          if (a.version == NULL || a.release == NULL)
+            goto oom;
+        }
+        else if (set (&a.version, v) == -1)
+          goto oom;
+        break;
+      }
+      }
+      if (field && set (field, p + 2) == -1)
+        goto oom;
+    }
+    if (nl == NULL) {
+      /* End of a (maybe truncated) file. */
+      *p = '\0';
+      nl = p - 1;
+    }
+  }
+  return 0;
+ oom:
+  gc_int_app_free (&a);
+  return -1;
+}
+
+/* See internal.h. */
+int
+gc_int_parse_pacman_desc (const char *text, size_t len,
+                          gc_int_app_vector *apps)
+{
+  CLEANUP_FREE char *copy = text_copy (text, len);
+  CLEANUP_FREE char *version = NULL;
+  struct gc_inspect_app a = { 0 };
+  char **field = NULL;
+  char *p, *nl;
+
+  if (copy == NULL)
+    return -1;
+  for (p = copy; p; p = nl ? nl + 1 : NULL) {
+    nl = strchr (p, '\n');
+    if (nl)
+      *nl = '\0';
+    if (p[0] == '%') {
+      field = NULL;
+      if (strcmp (p, "%NAME%") == 0) field = &a.name;
+      else if (strcmp (p, "%VERSION%") == 0) field = &version;
+      else if (strcmp (p, "%BASE%") == 0) field = &a.source_package;
+      else if (strcmp (p, "%DESC%") == 0) field = &a.summary;
+      else if (strcmp (p, "%URL%") == 0) field = &a.url;
+      else if (strcmp (p, "%ARCH%") == 0) field = &a.arch;
+      continue;
+    }
+    /* The first line after a %KEY% is its value. */
+    if (field && *field == NULL && p[0] && set (field, p) == -1)
+      goto oom;
+    field = NULL;
+  }
+  if (a.name == NULL) {
+    gc_int_app_free (&a);
+    return 0;
+  }
+  /* [epoch:]version-release, as dpkg's. */
+  if (version && split_deb_version (&a, version) == -1)
+    goto oom;
+  if (gc_int_app_vector_append (apps, a) == -1)
+    goto oom;
+  return 0;
+ oom:
+  gc_int_app_free (&a);
+  return -1;
+}
+
+/* pacman: one desc file per package directory. */
+static int
+read_pacman (gc_h *g, struct gc_inspect_os *os, gc_int_app_vector *apps)
+{
+  const char *dir = "/var/lib/pacman/local";
+  CLEANUP_FREE_STRINGS char **names = gc_ls (g, dir);
+  if (names == NULL) {
+    if (g->state != GC_STATE_READY)
+      return -1;
+    gc_int_debug (g, "inspect: %s: %s: %s", os->root, dir, gc_last_error (g));
+    return 1;
+  }
+  for (size_t i = 0; names[i]; ++i) {
+    char path[4096];
+    snprintf (path, sizeof path, "%s/%s/desc", dir, names[i]);
+    if (strchr (names[i], '/') || strcmp (names[i], "ALPM_DB_VERSION") == 0)
+      continue;
+    size_t len;
+    CLEANUP_FREE char *t = gc_read_file (g, path, &len);
+    if (t == NULL) {
+      if (g->state != GC_STATE_READY)
+        return -1;
+      gc_int_debug (g, "inspect: %s: %s: %s", os->root, path,
+                    gc_last_error (g));
+      continue;
+    }
+    if (gc_int_parse_pacman_desc (t, len, apps) == -1) {
+      gc_int_perror (g, "%s", path);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* A whole guest file of any size (read_file stops at 2 MiB, and a
+ * desktop's dpkg status is larger), through a temporary file.  NULL on
+ * error, recorded on the handle. */
+static char *
+download (gc_h *g, const char *path, size_t *len)
+{
+  CLEANUP_FCLOSE FILE *f = tmpfile ();
+  if (f == NULL) {
+    gc_int_perror (g, "tmpfile");
+    return NULL;
+  }
+  if (gc_download (g, path, fileno (f)) == -1)
+    return NULL;
+  if (fseeko (f, 0, SEEK_END) == -1) {
+    gc_int_perror (g, "fseeko");
+    return NULL;
+  }
+  off_t size = ftello (f);
+  if (size < 0 || size > 256 * 1024 * 1024) {
+    gc_int_error (g, "%s: too large", path);
+    return NULL;
+  }
+  char *buf = malloc (size + 1);
+  rewind (f);
+  if (buf == NULL || fread (buf, 1, size, f) != (size_t) size) {
+    gc_int_perror (g, "read %s", path);
+    free (buf);
+    return NULL;
+  }
+  buf[size] = '\0';
+  *len = size;
+  return buf;
+}
+
+/* See internal.h. */
+int
+gc_int_inspect_applications (gc_h *g, struct gc_inspect_os *os)
+{
+  static const struct {
+    const char *format, *path;
+    int (*parse) (const char *, size_t, gc_int_app_vector *);
+  } dbs[] = {
+    { "deb", "/var/lib/dpkg/status", gc_int_parse_dpkg_status },
+    { "apk", "/lib/apk/db/installed", gc_int_parse_apk_installed },
+  };
+  gc_int_app_vector apps = EMPTY_VECTOR;
+
+  if (os->package_format == NULL)
+    return 0;
+  if (strcmp (os->package_format, "pacman") == 0) {
+    int r = read_pacman (g, os, &apps);
+    if (r == -1) {
+      gc_int_apps_free (&apps);
+      return -1;
+    }
+    if (r == 0) {
+      if (apps.len)
+        qsort (apps.ptr, apps.len, sizeof apps.ptr[0], compare_app);
+      os->applications = apps.ptr;
+      os->nr_applications = apps.len;
+      os->have_applications = 1;
+    }
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; ++i) {
+    if (strcmp (os->package_format, dbs[i].format) != 0)
+      continue;
+    int r = gc_is_file (g, dbs[i].path);
+    if (r != 1) {
+      if (r == -1 && g->state != GC_STATE_READY)
+        return -1;
+      gc_int_debug (g, "inspect: %s: no %s", os->root, dbs[i].path);
+      return 0;
+    }
+    size_t len;
+    CLEANUP_FREE char *t = download (g, dbs[i].path, &len);
+    if (t == NULL) {
+      if (g->state != GC_STATE_READY)
+        return -1;
+      gc_int_debug (g, "inspect: %s: %s: %s", os->root, dbs[i].path,
+                    gc_last_error (g));
+      return 0;
+    }
+    if (dbs[i].parse (t, len, &apps) == -1) {
+      gc_int_perror (g, "%s", dbs[i].path);
+      gc_int_apps_free (&apps);
+      return -1;
+    }
+    gc_int_debug (g, "inspect: %s: %s: %zu installed packages", os->root,
+                  dbs[i].path, apps.len);
+    if (apps.len)
+      qsort (apps.ptr, apps.len, sizeof apps.ptr[0], compare_app);
+    os->applications = apps.ptr;
+    os->nr_applications = apps.len;
+    os->have_applications = 1;
+    return 0;
+  }
+  gc_int_debug (g, "inspect: %s: no reader for %s databases yet", os->root,
+                os->package_format);
+  return 0;
+}

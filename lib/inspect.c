@@ -1,0 +1,980 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 the guestcell developers */
+
+/* OS inspection: find every Linux root on the disks (the roots that
+ * mountguest.c finds), mount it the way it mounts itself, and read its
+ * distro, version, product name, packaging, hostname, architecture (the
+ * ELF header of a binary), mount points and filesystems.  The package
+ * databases are read by inspect-apps.c.
+ *
+ * The parsers are pure functions on untrusted bytes (see internal.h):
+ * a file that is empty, truncated or garbage leaves its field out, and
+ * a debug event (-v) says so.  Every enumerated value comes from
+ * inspect-enums.h.
+ */
+
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "inspect-enums.h"
+
+/*----------------------------------------------------------------------
+ * The tables of enumerated values.
+ */
+
+#define GC_STR(v) v,
+const char *const gc_int_inspect_os_types[] = {
+  GC_INSPECT_OS_TYPES (GC_STR) NULL
+};
+const char *const gc_int_inspect_distros[] = {
+  GC_INSPECT_DISTROS (GC_STR) NULL
+};
+const char *const gc_int_inspect_package_formats[] = {
+  GC_INSPECT_PACKAGE_FORMATS (GC_STR) NULL
+};
+const char *const gc_int_inspect_package_managements[] = {
+  GC_INSPECT_PACKAGE_MANAGEMENTS (GC_STR) NULL
+};
+#undef GC_STR
+
+static const char *
+lookup (const char *const *table, const char *s)
+{
+  if (s == NULL)
+    return NULL;
+  for (size_t i = 0; table[i]; ++i)
+    if (strcmp (table[i], s) == 0)
+      return table[i];
+  return NULL;
+}
+
+/* See internal.h: NULL if not in the table. */
+const char *
+gc_int_inspect_distro (const char *s)
+{
+  return lookup (gc_int_inspect_distros, s);
+}
+
+/* See internal.h: NULL if not in the table. */
+const char *
+gc_int_inspect_os_type (const char *s)
+{
+  return lookup (gc_int_inspect_os_types, s);
+}
+
+/* See internal.h: NULL if not in the table. */
+const char *
+gc_int_inspect_package_format (const char *s)
+{
+  return lookup (gc_int_inspect_package_formats, s);
+}
+
+/* See internal.h: NULL if not in the table. */
+const char *
+gc_int_inspect_package_management (const char *s)
+{
+  return lookup (gc_int_inspect_package_managements, s);
+}
+
+/*----------------------------------------------------------------------
+ * Parsers (no appliance).
+ */
+
+/* See internal.h. */
+void
+gc_int_osinfo_free (struct gc_int_osinfo *o)
+{
+  free (o->product_name);
+  o->product_name = NULL;
+}
+
+/* A NUL-terminated copy of untrusted bytes, with any NUL inside
+ * turned into a newline (so a binary file parses as garbage lines, not
+ * as a shorter text). */
+static char *
+text_copy (const char *text, size_t len)
+{
+  char *s = malloc (len + 1);
+  if (s == NULL)
+    return NULL;
+  for (size_t i = 0; i < len; ++i)
+    s[i] = text[i] == '\0' ? '\n' : text[i];
+  s[len] = '\0';
+  return s;
+}
+
+static char *
+trim (char *s)
+{
+  while (*s && isspace ((unsigned char) *s))
+    s++;
+  size_t n = strlen (s);
+  while (n > 0 && isspace ((unsigned char) s[n - 1]))
+    s[--n] = '\0';
+  return s;
+}
+
+/* A shell-style value of os-release: "..." with \ escapes, '...', or
+ * bare.  Returns a new string, NULL on ENOMEM. */
+static char *
+shell_value (const char *v)
+{
+  size_t n = strlen (v);
+  char *r = malloc (n + 1), *w = r;
+  if (r == NULL)
+    return NULL;
+  if (v[0] == '"') {
+    for (v++; *v && *v != '"'; v++) {
+      if (*v == '\\' && v[1])
+        v++;
+      *w++ = *v;
+    }
+  }
+  else if (v[0] == '\'') {
+    for (v++; *v && *v != '\''; v++)
+      *w++ = *v;
+  }
+  else {
+    for (; *v && !isspace ((unsigned char) *v); v++)
+      *w++ = *v;
+  }
+  *w = '\0';
+  return r;
+}
+
+/* See internal.h. */
+void
+gc_int_parse_version (const char *s, int *major, int *minor)
+{
+  char *end;
+  long a, b = 0;
+
+  *major = *minor = -1;
+  if (s == NULL || !isdigit ((unsigned char) *s))
+    return;
+  errno = 0;
+  a = strtol (s, &end, 10);
+  if (errno || a > 1000000)
+    return;
+  if (*end == '.' && isdigit ((unsigned char) end[1])) {
+    b = strtol (end + 1, &end, 10);
+    if (errno || b > 1000000)
+      return;
+  }
+  *major = (int) a;
+  *minor = (int) b;
+}
+
+/* os-release ID to our distro. */
+static const char *
+distro_of_id (const char *id)
+{
+  static const struct { const char *id, *distro; } ids[] = {
+    { "alpine", "alpinelinux" }, { "altlinux", "altlinux" },
+    { "arch", "archlinux" }, { "centos", "centos" }, { "debian", "debian" },
+    { "fedora", "fedora" }, { "gentoo", "gentoo" }, { "kali", "kalilinux" },
+    { "linuxmint", "linuxmint" }, { "mageia", "mageia" },
+    { "opensuse", "opensuse" }, { "opensuse-leap", "opensuse" },
+    { "opensuse-tumbleweed", "opensuse" }, { "ol", "oraclelinux" },
+    { "rhel", "rhel" }, { "rocky", "rocky" }, { "sles", "sles" },
+    { "sled", "sles" }, { "slackware", "slackware" }, { "ubuntu", "ubuntu" },
+    { "void", "voidlinux" },
+  };
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; ++i)
+    if (strcmp (ids[i].id, id) == 0)
+      return gc_int_inspect_distro (ids[i].distro);
+  return NULL;
+}
+
+static int
+set_product (struct gc_int_osinfo *o, const char *v)
+{
+  if (v[0] == '\0' || o->product_name)
+    return 0;
+  o->product_name = strdup (v);
+  return o->product_name ? 0 : -1;
+}
+
+/* See internal.h. */
+int
+gc_int_parse_os_release (const char *text, size_t len,
+                         struct gc_int_osinfo *o)
+{
+  CLEANUP_FREE char *copy = text_copy (text, len);
+  char *line, *save = NULL;
+
+  if (copy == NULL)
+    return -1;
+  for (line = strtok_r (copy, "\n", &save); line;
+       line = strtok_r (NULL, "\n", &save)) {
+    char *eq = strchr (line, '=');
+    if (eq == NULL)
+      continue;
+    *eq = '\0';
+    const char *key = trim (line);
+    CLEANUP_FREE char *val = shell_value (eq + 1);
+    if (val == NULL)
+      return -1;
+    if (strcmp (key, "ID") == 0 && o->distro == NULL)
+      o->distro = distro_of_id (val);
+    else if (strcmp (key, "PRETTY_NAME") == 0) {
+      if (set_product (o, val) == -1)
+        return -1;
+    }
+    else if (strcmp (key, "VERSION_ID") == 0 && o->major == -1)
+      gc_int_parse_version (val, &o->major, &o->minor);
+  }
+  return 0;
+}
+
+/* The version after "release " in a redhat-release line. */
+static void
+release_version (const char *line, int *major, int *minor)
+{
+  const char *p = strstr (line, "release ");
+  if (p)
+    gc_int_parse_version (p + 8, major, minor);
+}
+
+/* The value of KEY=VALUE or KEY = VALUE lines. */
+static char *
+key_value (char *copy, const char *key)
+{
+  char *save = NULL;
+  size_t klen = strlen (key);
+  for (char *line = strtok_r (copy, "\n", &save); line;
+       line = strtok_r (NULL, "\n", &save)) {
+    line = trim (line);
+    if (strncmp (line, key, klen) != 0)
+      continue;
+    char *p = trim (line + klen);
+    if (*p != '=')
+      continue;
+    return shell_value (trim (p + 1));
+  }
+  return NULL;
+}
+
+/* See internal.h. */
+int
+gc_int_parse_release_file (const char *name, const char *text, size_t len,
+                           struct gc_int_osinfo *o)
+{
+  CLEANUP_FREE char *copy = text_copy (text, len);
+  if (copy == NULL)
+    return -1;
+  char *nl = strchr (copy, '\n');
+  CLEANUP_FREE char *first = strndup (copy, nl ? (size_t) (nl - copy)
+                                      : strlen (copy));
+  if (first == NULL)
+    return -1;
+  char *line = trim (first);
+
+  if (strcmp (name, "redhat-release") == 0
+      || strcmp (name, "fedora-release") == 0) {
+    if (line[0] == '\0')
+      return 0;
+    const char *d = "redhat-based";
+    if (gc_str_prefix (line, "Fedora"))
+      d = "fedora";
+    else if (gc_str_prefix (line, "CentOS"))
+      d = "centos";
+    else if (gc_str_prefix (line, "Red Hat Enterprise Linux"))
+      d = "rhel";
+    else if (gc_str_prefix (line, "Rocky Linux"))
+      d = "rocky";
+    else if (gc_str_prefix (line, "Oracle Linux"))
+      d = "oraclelinux";
+    else if (gc_str_prefix (line, "Mageia"))
+      d = "mageia";
+    if (o->distro == NULL)
+      o->distro = gc_int_inspect_distro (d);
+    if (o->major == -1)
+      release_version (line, &o->major, &o->minor);
+    return set_product (o, line);
+  }
+  if (strcmp (name, "debian_version") == 0) {
+    if (line[0] == '\0')
+      return 0;
+    if (o->distro == NULL)
+      o->distro = gc_int_inspect_distro ("debian");
+    int maj, min;
+    gc_int_parse_version (line, &maj, &min);
+    /* os-release gives Debian's major version only. */
+    if (maj != -1 && (o->major == -1 || o->major == maj)) {
+      o->major = maj;
+      o->minor = min;
+    }
+    return 0;
+  }
+  if (strcmp (name, "SuSE-release") == 0) {
+    if (line[0] == '\0')
+      return 0;
+    if (o->distro == NULL)
+      o->distro = gc_int_inspect_distro (strstr (line, "openSUSE")
+                                         ? "opensuse" : "sles");
+    CLEANUP_FREE char *c1 = strdup (copy), *c2 = strdup (copy);
+    if (c1 == NULL || c2 == NULL)
+      return -1;
+    CLEANUP_FREE char *ver = key_value (c1, "VERSION");
+    CLEANUP_FREE char *patch = key_value (c2, "PATCHLEVEL");
+    if (o->major == -1 && ver) {
+      int min;
+      gc_int_parse_version (ver, &o->major, &min);
+      o->minor = min;
+      if (patch && o->major != -1) {
+        int p, unused;
+        gc_int_parse_version (patch, &p, &unused);
+        if (p != -1)
+          o->minor = p;
+      }
+    }
+    return set_product (o, line);
+  }
+  if (strcmp (name, "lsb-release") == 0) {
+    CLEANUP_FREE char *c1 = strdup (copy), *c2 = strdup (copy),
+      *c3 = strdup (copy);
+    if (c1 == NULL || c2 == NULL || c3 == NULL)
+      return -1;
+    CLEANUP_FREE char *id = key_value (c1, "DISTRIB_ID");
+    CLEANUP_FREE char *rel = key_value (c2, "DISTRIB_RELEASE");
+    CLEANUP_FREE char *desc = key_value (c3, "DISTRIB_DESCRIPTION");
+    if (id == NULL)
+      return 0;
+    const char *d = NULL;
+    if (strcmp (id, "Ubuntu") == 0)
+      d = "ubuntu";
+    else if (strcmp (id, "LinuxMint") == 0)
+      d = "linuxmint";
+    if (d == NULL || (o->distro && o->distro != gc_int_inspect_distro (d)))
+      return 0;
+    o->distro = gc_int_inspect_distro (d);
+    if (o->major == -1 && rel)
+      gc_int_parse_version (rel, &o->major, &o->minor);
+    return desc ? set_product (o, desc) : 0;
+  }
+  if (strcmp (name, "alpine-release") == 0) {
+    if (line[0] == '\0')
+      return 0;
+    if (o->distro == NULL)
+      o->distro = gc_int_inspect_distro ("alpinelinux");
+    if (o->major == -1)
+      gc_int_parse_version (line, &o->major, &o->minor);
+    return 0;
+  }
+  if (strcmp (name, "arch-release") == 0) {
+    if (o->distro == NULL)
+      o->distro = gc_int_inspect_distro ("archlinux");
+    return 0;
+  }
+  if (strcmp (name, "gentoo-release") == 0) {
+    if (line[0] == '\0')
+      return 0;
+    if (o->distro == NULL)
+      o->distro = gc_int_inspect_distro ("gentoo");
+    if (o->major == -1)
+      release_version (line, &o->major, &o->minor);
+    return set_product (o, line);
+  }
+  return 0;
+}
+
+/* See internal.h. */
+void
+gc_int_distro_packaging (const char *distro, int major,
+                         const char **format, const char **management)
+{
+  const char *f = NULL, *m = NULL;
+
+  *format = *management = NULL;
+  if (distro == NULL)
+    return;
+  if (strcmp (distro, "debian") == 0 || strcmp (distro, "ubuntu") == 0
+      || strcmp (distro, "linuxmint") == 0
+      || strcmp (distro, "kalilinux") == 0)
+    f = "deb", m = "apt";
+  else if (strcmp (distro, "fedora") == 0)
+    f = "rpm", m = major != -1 && major < 22 ? "yum" : "dnf";
+  else if (strcmp (distro, "rhel") == 0 || strcmp (distro, "centos") == 0
+           || strcmp (distro, "rocky") == 0
+           || strcmp (distro, "oraclelinux") == 0
+           || strcmp (distro, "redhat-based") == 0)
+    f = "rpm", m = major != -1 && major < 8 ? "yum" : "dnf";
+  else if (strcmp (distro, "opensuse") == 0 || strcmp (distro, "sles") == 0)
+    f = "rpm", m = "zypper";
+  else if (strcmp (distro, "mageia") == 0)
+    f = "rpm", m = "urpmi";
+  else if (strcmp (distro, "altlinux") == 0)
+    f = "rpm", m = "apt";
+  else if (strcmp (distro, "archlinux") == 0)
+    f = "pacman", m = "pacman";
+  else if (strcmp (distro, "alpinelinux") == 0)
+    f = "apk", m = "apk";
+  else if (strcmp (distro, "gentoo") == 0)
+    f = "ebuild", m = "portage";
+  else if (strcmp (distro, "voidlinux") == 0)
+    f = "xbps", m = "xbps";
+  *format = gc_int_inspect_package_format (f);
+  *management = gc_int_inspect_package_management (m);
+}
+
+/* See internal.h. */
+const char *
+gc_int_elf_arch (const char *buf, size_t len)
+{
+  const unsigned char *b = (const unsigned char *) buf;
+
+  if (len < 20 || memcmp (b, "\177ELF", 4) != 0)
+    return NULL;
+  int is64 = b[4] == 2, le = b[5] == 1;
+  if ((b[4] != 1 && b[4] != 2) || (b[5] != 1 && b[5] != 2))
+    return NULL;
+  unsigned machine = le ? b[18] | b[19] << 8 : b[18] << 8 | b[19];
+  switch (machine) {
+  case 2: return "sparc";
+  case 3: return "i386";
+  case 8: return is64 ? "mips64" : "mips";
+  case 20: return "ppc";
+  case 21: return le ? "ppc64le" : "ppc64";
+  case 22: return is64 ? "s390x" : "s390";
+  case 40: return "arm";
+  case 43: return "sparc64";
+  case 62: return "x86_64";
+  case 183: return "aarch64";
+  case 243: return is64 ? "riscv64" : "riscv32";
+  case 258: return "loongarch64";
+  default: return NULL;
+  }
+}
+
+static bool
+valid_hostname (const char *s)
+{
+  size_t n = strlen (s);
+  if (n == 0 || n > 253)
+    return false;
+  for (; *s; s++)
+    if (!isalnum ((unsigned char) *s) && *s != '-' && *s != '.' && *s != '_')
+      return false;
+  return true;
+}
+
+/* See internal.h. */
+char *
+gc_int_parse_hostname (const char *text, size_t len)
+{
+  CLEANUP_FREE char *copy = text_copy (text, len);
+  if (copy == NULL)
+    return NULL;
+  char *save = NULL;
+  for (char *line = strtok_r (copy, "\n", &save); line;
+       line = strtok_r (NULL, "\n", &save)) {
+    line = trim (line);
+    if (line[0] == '\0' || line[0] == '#')
+      continue;
+    return valid_hostname (line) ? strdup (line) : NULL;
+  }
+  return NULL;
+}
+
+/* See internal.h. */
+char *
+gc_int_parse_sysconfig_hostname (const char *text, size_t len)
+{
+  CLEANUP_FREE char *copy = text_copy (text, len);
+  if (copy == NULL)
+    return NULL;
+  CLEANUP_FREE char *v = key_value (copy, "HOSTNAME");
+  if (v == NULL || !valid_hostname (v))
+    return NULL;
+  return TAKE_PTR (v);
+}
+
+/*----------------------------------------------------------------------
+ * Reading a mounted root.
+ */
+
+/* A whole guest file, or NULL: missing, unreadable or too big are all
+ * "not there" (with a debug line); *fatal set if the appliance failed. */
+static char *
+read_guest (gc_h *g, const char *path, size_t *len, bool *fatal)
+{
+  int r = gc_is_file (g, path);
+  if (r != 1) {
+    if (r == -1 && g->state != GC_STATE_READY)
+      *fatal = true;
+    return NULL;
+  }
+  char *s = gc_read_file (g, path, len);
+  if (s == NULL) {
+    if (g->state != GC_STATE_READY)
+      *fatal = true;
+    else
+      gc_int_debug (g, "inspect: %s: %s", path, gc_last_error (g));
+  }
+  return s;
+}
+
+static int
+inspect_release (gc_h *g, struct gc_inspect_os *os, bool *fatal)
+{
+  struct gc_int_osinfo o = { .major = -1, .minor = -1 };
+  static const char *const osr[] = { "/etc/os-release",
+                                     "/usr/lib/os-release", NULL };
+  static const char *const older[] = {
+    "debian_version", "redhat-release", "fedora-release", "SuSE-release",
+    "lsb-release", "alpine-release", "arch-release", "gentoo-release", NULL
+  };
+  int ret = -1;
+
+  for (size_t i = 0; osr[i] && o.distro == NULL; ++i) {
+    size_t len;
+    CLEANUP_FREE char *t = read_guest (g, osr[i], &len, fatal);
+    if (*fatal)
+      goto out;
+    if (t == NULL)
+      continue;
+    if (gc_int_parse_os_release (t, len, &o) == -1)
+      goto oom;
+    if (o.distro == NULL)
+      gc_int_debug (g, "inspect: %s: %s: no known ID= (%zu bytes)",
+                    os->root, osr[i], len);
+  }
+  for (size_t i = 0; older[i]; ++i) {
+    /* The older files fill in what os-release left out; debian_version
+     * always, for its minor version. */
+    if (o.distro && o.major != -1 && o.product_name
+        && strcmp (older[i], "debian_version") != 0)
+      continue;
+    char path[64];
+    snprintf (path, sizeof path, "/etc/%s", older[i]);
+    size_t len;
+    CLEANUP_FREE char *t = read_guest (g, path, &len, fatal);
+    if (*fatal)
+      goto out;
+    if (t && gc_int_parse_release_file (older[i], t, len, &o) == -1)
+      goto oom;
+  }
+  if (o.distro == NULL)
+    gc_int_debug (g, "inspect: %s: distro not recognised", os->root);
+  os->distro = o.distro;
+  os->product_name = TAKE_PTR (o.product_name);
+  os->major_version = o.major;
+  os->minor_version = o.major == -1 ? -1 : o.minor;
+  gc_int_distro_packaging (os->distro, os->major_version,
+                           &os->package_format, &os->package_management);
+  ret = 0;
+  goto out;
+ oom:
+  gc_int_perror (g, "malloc");
+ out:
+  gc_int_osinfo_free (&o);
+  return ret;
+}
+
+static int
+inspect_hostname (gc_h *g, struct gc_inspect_os *os, bool *fatal)
+{
+  static const struct { const char *path; bool sysconfig; } files[] = {
+    { "/etc/hostname", false }, { "/etc/HOSTNAME", false },
+    { "/etc/sysconfig/network", true },
+  };
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
+    size_t len;
+    CLEANUP_FREE char *t = read_guest (g, files[i].path, &len, fatal);
+    if (*fatal)
+      return -1;
+    if (t == NULL)
+      continue;
+    os->hostname = files[i].sysconfig
+      ? gc_int_parse_sysconfig_hostname (t, len)
+      : gc_int_parse_hostname (t, len);
+    if (os->hostname)
+      return 0;
+    gc_int_debug (g, "inspect: %s: %s: no valid hostname", os->root,
+                  files[i].path);
+  }
+  return 0;
+}
+
+static int
+inspect_arch (gc_h *g, struct gc_inspect_os *os, bool *fatal)
+{
+  static const char *const bins[] = {
+    "/usr/bin/ls", "/bin/ls", "/usr/bin/true", "/bin/true", "/bin/sh",
+    "/usr/bin/bash", "/bin/bash", "/bin/busybox", NULL
+  };
+  for (size_t i = 0; bins[i]; ++i) {
+    CLEANUP_FREE struct gc_stat *st = gc_stat (g, bins[i]);
+    if (st == NULL) {
+      if (g->state != GC_STATE_READY) {
+        *fatal = true;
+        return -1;
+      }
+      continue;
+    }
+    if (st->size < 20 || st->size > 2 * 1024 * 1024)
+      continue;
+    size_t len;
+    CLEANUP_FREE char *t = read_guest (g, bins[i], &len, fatal);
+    if (*fatal)
+      return -1;
+    const char *a = t ? gc_int_elf_arch (t, len) : NULL;
+    if (a) {
+      os->arch = strdup (a);
+      if (os->arch == NULL) {
+        gc_int_perror (g, "strdup");
+        return -1;
+      }
+      return 0;
+    }
+    gc_int_debug (g, "inspect: %s: %s: not an ELF binary we know",
+                  os->root, bins[i]);
+  }
+  gc_int_debug (g, "inspect: %s: no binary tells the architecture",
+                os->root);
+  return 0;
+}
+
+static int
+compare_mp (const void *a, const void *b)
+{
+  const struct gc_inspect_mountpoint *x = a, *y = b;
+  return strcmp (x->mountpoint, y->mountpoint);
+}
+
+static int
+compare_fs (const void *a, const void *b)
+{
+  const struct gc_inspect_filesystem *x = a, *y = b;
+  return strcmp (x->device, y->device);
+}
+
+DEFINE_VECTOR_TYPE (mp_vector, struct gc_inspect_mountpoint);
+DEFINE_VECTOR_TYPE (fs_vector, struct gc_inspect_filesystem);
+
+static bool
+have_fs (const fs_vector *v, const char *dev)
+{
+  for (size_t i = 0; i < v->len; ++i)
+    if (strcmp (v->ptr[i].device, dev) == 0)
+      return true;
+  return false;
+}
+
+static char *
+nonempty (char *s)
+{
+  if (s && s[0] == '\0') {
+    free (s);
+    return NULL;
+  }
+  return s;
+}
+
+/* Add a filesystem (type, label, uuid asked of the appliance). */
+static int
+add_fs (gc_h *g, fs_vector *v, struct gc_int_fslist *l, const char *dev)
+{
+  if (have_fs (v, dev))
+    return 0;
+  struct gc_inspect_filesystem f = { .device = strdup (dev) };
+  if (f.device == NULL) {
+    gc_int_perror (g, "strdup");
+    return -1;
+  }
+  for (size_t i = 0; i < l->fs.len; ++i)
+    if (strcmp (l->fs.ptr[i].device, dev) == 0)
+      f.type = strdup (l->fs.ptr[i].type);
+  f.type = nonempty (f.type);
+  f.label = nonempty (gc_vfs_label (g, dev));
+  if (f.label == NULL && g->state != GC_STATE_READY)
+    goto error;
+  f.uuid = nonempty (gc_vfs_uuid (g, dev));
+  if (f.uuid == NULL && g->state != GC_STATE_READY)
+    goto error;
+  if (fs_vector_append (v, f) == -1) {
+    gc_int_perror (g, "malloc");
+    goto error;
+  }
+  return 0;
+ error:
+  free (f.device); free (f.type); free (f.label); free (f.uuid);
+  return -1;
+}
+
+/* The disk letter of one of our partition names (/dev/sdb2 -> 'b'), or
+ * 0 if it is not /dev/sdLN with one letter. */
+static char
+disk_letter (const char *dev)
+{
+  if (dev && gc_str_prefix (dev, "/dev/sd") && dev[7] >= 'a' && dev[7] <= 'z'
+      && dev[8] >= '1' && dev[8] <= '9')
+    return dev[7];
+  return 0;
+}
+
+/* A guest names its disks from its own first one (/dev/vda); with
+ * several images attached its disk may be our /dev/sdb.  The shift
+ * between the two, learnt from the fstab's "/" entry, is applied to the
+ * guest's other partition names.  Returns the spec to resolve (a new
+ * string, or NULL on ENOMEM). */
+static char *
+shift_spec (const char *spec, int shift)
+{
+  CLEANUP_FREE char *ours = gc_int_guest_device_name (spec);
+  char l = disk_letter (ours);
+  if (shift == 0 || l == 0 || l + shift < 'a' || l + shift > 'z')
+    return strdup (spec);
+  ours[7] = (char) (l + shift);
+  return TAKE_PTR (ours);
+}
+
+/* Mount points and filesystems from the root's /etc/fstab. */
+static int
+inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
+               bool *fatal)
+{
+  mp_vector mps = EMPTY_VECTOR;
+  fs_vector fss = EMPTY_VECTOR;
+  gc_int_fstab fstab = EMPTY_VECTOR;
+  size_t len;
+  int ret = -1;
+  CLEANUP_FREE char *t = read_guest (g, "/etc/fstab", &len, fatal);
+
+  if (*fatal)
+    return -1;
+  if (t && gc_int_parse_fstab (t, len, &fstab) == -1) {
+    gc_int_perror (g, "parse fstab");
+    return -1;
+  }
+  bool root_seen = false;
+  int shift = 0;
+  for (size_t i = 0; i < fstab.len; ++i) {
+    CLEANUP_FREE char *mp = gc_int_normalize_mountpoint (fstab.ptr[i].mountpoint);
+    CLEANUP_FREE char *ours = gc_int_guest_device_name (fstab.ptr[i].spec);
+    if (mp && strcmp (mp, "/") == 0 && disk_letter (ours)
+        && disk_letter (os->root)) {
+      shift = disk_letter (os->root) - disk_letter (ours);
+      if (shift)
+        gc_int_debug (g, "inspect: %s: the guest's disk names are shifted "
+                      "by %d", os->root, shift);
+      break;
+    }
+  }
+  for (size_t i = 0; i < fstab.len; ++i) {
+    const struct gc_int_fstab_entry *e = &fstab.ptr[i];
+    bool swap = strcmp (e->vfstype, "swap") == 0;
+    if (!swap && !gc_int_fstab_is_mountable (e))
+      continue;
+    CLEANUP_FREE char *dev = NULL;
+    CLEANUP_FREE char *spec = shift_spec (e->spec, shift);
+    if (spec == NULL) {
+      gc_int_perror (g, "strdup");
+      goto out;
+    }
+    int r = gc_int_resolve_fstab_spec (g, l, spec, &dev);
+    if (r == -1)
+      goto out;
+    if (r != GC_INT_SPEC_FOUND) {
+      gc_int_debug (g, "inspect: %s: /etc/fstab: %s: %s", os->root, e->spec,
+                    r == GC_INT_SPEC_MISSING ? "no such device"
+                    : "not supported");
+      continue;
+    }
+    if (swap) {
+      if (add_fs (g, &fss, l, dev) == -1)
+        goto out;
+      continue;
+    }
+    char *mp = gc_int_normalize_mountpoint (e->mountpoint);
+    if (mp == NULL) {
+      gc_int_debug (g, "inspect: %s: /etc/fstab: bad mount point %s",
+                    os->root, e->mountpoint);
+      continue;
+    }
+    bool dup = false;
+    for (size_t j = 0; j < mps.len; ++j)
+      if (strcmp (mps.ptr[j].mountpoint, mp) == 0)
+        dup = true;
+    if (dup) {
+      free (mp);
+      continue;
+    }
+    if (strcmp (mp, "/") == 0) {
+      /* The root found is what "/" is, whatever the fstab says. */
+      root_seen = true;
+      if (strcmp (dev, os->root) != 0) {
+        gc_int_debug (g, "inspect: %s: /etc/fstab puts %s at /", os->root,
+                      dev);
+        free (dev);
+        dev = strdup (os->root);
+        if (dev == NULL) {
+          free (mp);
+          gc_int_perror (g, "strdup");
+          goto out;
+        }
+      }
+    }
+    if (add_fs (g, &fss, l, dev) == -1) {
+      free (mp);
+      goto out;
+    }
+    struct gc_inspect_mountpoint m = { .mountpoint = mp, .device = TAKE_PTR (dev) };
+    if (mp_vector_append (&mps, m) == -1) {
+      free (m.mountpoint); free (m.device);
+      gc_int_perror (g, "malloc");
+      goto out;
+    }
+  }
+  if (!root_seen) {
+    struct gc_inspect_mountpoint m = { .mountpoint = strdup ("/"),
+                                       .device = strdup (os->root) };
+    if (m.mountpoint == NULL || m.device == NULL
+        || mp_vector_append (&mps, m) == -1) {
+      free (m.mountpoint); free (m.device);
+      gc_int_perror (g, "malloc");
+      goto out;
+    }
+  }
+  if (add_fs (g, &fss, l, os->root) == -1)
+    goto out;
+  qsort (mps.ptr, mps.len, sizeof mps.ptr[0], compare_mp);
+  qsort (fss.ptr, fss.len, sizeof fss.ptr[0], compare_fs);
+  os->mountpoints = TAKE_PTR (mps.ptr);
+  os->nr_mountpoints = mps.len;
+  os->filesystems = TAKE_PTR (fss.ptr);
+  os->nr_filesystems = fss.len;
+  mps.len = fss.len = 0;
+  ret = 0;
+ out:
+  for (size_t i = 0; i < mps.len; ++i) {
+    free (mps.ptr[i].mountpoint);
+    free (mps.ptr[i].device);
+  }
+  free (mps.ptr);
+  for (size_t i = 0; i < fss.len; ++i) {
+    free (fss.ptr[i].device); free (fss.ptr[i].type);
+    free (fss.ptr[i].label); free (fss.ptr[i].uuid);
+  }
+  free (fss.ptr);
+  gc_int_fstab_free (&fstab);
+  return ret;
+}
+
+static void
+os_free (struct gc_inspect_os *os)
+{
+  free (os->root);
+  free (os->product_name);
+  free (os->arch);
+  free (os->hostname);
+  for (size_t i = 0; i < os->nr_mountpoints; ++i) {
+    free (os->mountpoints[i].mountpoint);
+    free (os->mountpoints[i].device);
+  }
+  free (os->mountpoints);
+  for (size_t i = 0; i < os->nr_filesystems; ++i) {
+    free (os->filesystems[i].device);
+    free (os->filesystems[i].type);
+    free (os->filesystems[i].label);
+    free (os->filesystems[i].uuid);
+  }
+  free (os->filesystems);
+  for (size_t i = 0; i < os->nr_applications; ++i)
+    gc_int_app_free (&os->applications[i]);
+  free (os->applications);
+}
+
+/* See guestcell.h.  NULL is fine. */
+void
+gc_inspection_free (struct gc_inspection *insp)
+{
+  if (insp == NULL)
+    return;
+  for (size_t i = 0; i < insp->nr_oses; ++i)
+    os_free (&insp->oses[i]);
+  free (insp->oses);
+  free (insp);
+}
+
+/* One root: mount it with its fstab, read it, unmount.  -1 on error. */
+static int
+inspect_root (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
+              unsigned flags)
+{
+  bool fatal = false;
+
+  if (gc_mount_linux_root (g, os->root, 1) == -1)
+    return -1;
+  if (inspect_release (g, os, &fatal) == -1
+      || inspect_hostname (g, os, &fatal) == -1
+      || inspect_arch (g, os, &fatal) == -1
+      || inspect_fstab (g, os, l, &fatal) == -1)
+    return -1;
+  if ((flags & GC_INSPECT_APPLICATIONS)
+      && gc_int_inspect_applications (g, os) == -1)
+    return -1;
+  return gc_umount_all (g);
+}
+
+static int
+compare_os (const void *a, const void *b)
+{
+  const struct gc_inspect_os *x = a, *y = b;
+  return strcmp (x->root, y->root);
+}
+
+/* See guestcell.h: NULL on error, else free with gc_inspection_free. */
+struct gc_inspection *
+gc_inspect (gc_h *g, unsigned flags)
+{
+  struct gc_inspection *insp;
+  CLEANUP_FREE_STRINGS char **roots = NULL;
+  struct gc_int_fslist l = { .fs = EMPTY_VECTOR };
+
+  roots = gc_find_linux_roots (g);
+  if (roots == NULL)
+    return NULL;
+  insp = calloc (1, sizeof *insp);
+  size_t n = gc_strings_len (roots);
+  if (insp == NULL || (n && (insp->oses = calloc (n, sizeof *insp->oses))
+                       == NULL)) {
+    gc_int_perror (g, "calloc");
+    free (insp);
+    return NULL;
+  }
+  if (n && gc_int_fslist_get (g, &l) == -1)
+    goto error;
+  for (size_t i = 0; i < n; ++i) {
+    struct gc_inspect_os *os = &insp->oses[i];
+    insp->nr_oses++;
+    os->root = strdup (roots[i]);
+    os->type = gc_int_inspect_os_type ("linux");
+    os->major_version = os->minor_version = -1;
+    if (os->root == NULL) {
+      gc_int_perror (g, "strdup");
+      goto error;
+    }
+    if (inspect_root (g, os, &l, flags) == -1)
+      goto error;
+  }
+  gc_int_fslist_free (&l);
+  if (insp->nr_oses > 1)
+    qsort (insp->oses, insp->nr_oses, sizeof insp->oses[0], compare_os);
+  return insp;
+
+ error:
+  gc_int_fslist_free (&l);
+  gc_inspection_free (insp);
+  if (g->state == GC_STATE_READY)
+    gc_umount_all (g);
+  return NULL;
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 the guestcell developers */
+
+/* Unit test of the parsers of inspection (lib/inspect.c,
+ * lib/inspect-apps.c), no appliance: os-release and the older release
+ * files, versions, packaging, ELF headers, hostnames, the dpkg and apk
+ * databases, and damaged inputs of each (empty, truncated, binary
+ * garbage) that must leave fields out without crashing.
+ */
+
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guestcell.h"
+#include "internal.h"
+#include "tap.h"
+
+static bool
+streq (const char *a, const char *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return strcmp (a, b) == 0;
+}
+
+#define S(lit) lit, sizeof lit - 1
+
+static void
+test_release (void)
+{
+  struct gc_int_osinfo o = { .major = -1, .minor = -1 };
+  gc_int_parse_os_release (S ("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n"
+                              "VERSION_ID=\"12\"\nID=debian\n"), &o);
+  gc_int_parse_release_file ("debian_version", S ("12.5\n"), &o);
+  CHECK (streq (o.distro, "debian"), "os-release: debian");
+  CHECK (streq (o.product_name, "Debian GNU/Linux 12 (bookworm)"),
+         "os-release: PRETTY_NAME");
+  CHECK (o.major == 12 && o.minor == 5, "debian_version gives the minor");
+  gc_int_osinfo_free (&o);
+
+  o = (struct gc_int_osinfo) { .major = -1, .minor = -1 };
+  gc_int_parse_os_release (S ("ID='ubuntu'\nVERSION_ID=22.04\n"
+                              "PRETTY_NAME=\"Ubuntu \\\"22.04\\\" LTS\"\n"), &o);
+  CHECK (streq (o.distro, "ubuntu") && o.major == 22 && o.minor == 4,
+         "os-release: ubuntu 22.04");
+  CHECK (streq (o.product_name, "Ubuntu \"22.04\" LTS"), "escapes");
+  gc_int_osinfo_free (&o);
+
+  /* Damaged: empty, no ID, unknown ID, garbage, binary. */
+  static const char *const bad[] = { "", "\n\n", "ID=\n", "ID=plan9\n",
+                                     "=\n==\nID", ("\x7f" "ELF\0\0\0=\"") };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+    o = (struct gc_int_osinfo) { .major = -1, .minor = -1 };
+    int r = gc_int_parse_os_release (bad[i], strlen (bad[i]) + (i == 5 ? 3 : 0), &o);
+    CHECK (r == 0 && o.distro == NULL && o.major == -1,
+           "damaged os-release %zu: nothing found", i);
+    gc_int_osinfo_free (&o);
+  }
+  o = (struct gc_int_osinfo) { .major = -1, .minor = -1 };
+  gc_int_parse_os_release (S ("VERSION_ID=\"3"), &o);   /* truncated */
+  CHECK (o.major == 3 && o.minor == 0, "truncated VERSION_ID");
+  gc_int_osinfo_free (&o);
+
+  static const struct { const char *file, *text, *distro; int maj, min; }
+  older[] = {
+    { "redhat-release", "Fedora release 39 (Thirty Nine)\n", "fedora", 39, 0 },
+    { "redhat-release", "CentOS Linux release 7.9.2009 (Core)\n", "centos", 7, 9 },
+    { "redhat-release", "Red Hat Enterprise Linux release 8.4 (Ootpa)", "rhel", 8, 4 },
+    { "redhat-release", "Some Clone release 5.1", "redhat-based", 5, 1 },
+    { "SuSE-release", "openSUSE 13.1 (x86_64)\nVERSION = 13.1\n", "opensuse", 13, 1 },
+    { "SuSE-release", "SUSE Linux Enterprise Server 12 (x86_64)\nVERSION = 12\nPATCHLEVEL = 3\n", "sles", 12, 3 },
+    { "lsb-release", "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=10.04\nDISTRIB_DESCRIPTION=\"Ubuntu 10.04 LTS\"\n", "ubuntu", 10, 4 },
+    { "alpine-release", "3.18.4\n", "alpinelinux", 3, 18 },
+    { "arch-release", "", "archlinux", -1, -1 },
+    { "gentoo-release", "Gentoo Base System release 2.14\n", "gentoo", 2, 14 },
+    { "debian_version", "bookworm/sid\n", "debian", -1, -1 },
+    { "redhat-release", "", NULL, -1, -1 },
+    { "lsb-release", "DISTRIB_ID", NULL, -1, -1 },
+    { "alpine-release", "\n", NULL, -1, -1 },
+  };
+  for (size_t i = 0; i < sizeof older / sizeof older[0]; ++i) {
+    o = (struct gc_int_osinfo) { .major = -1, .minor = -1 };
+    gc_int_parse_release_file (older[i].file, older[i].text,
+                               strlen (older[i].text), &o);
+    CHECK (streq (o.distro, older[i].distro) && o.major == older[i].maj
+           && (o.major == -1 || o.minor == older[i].min),
+           "%s #%zu -> %s %d.%d (got %s %d.%d)", older[i].file, i,
+           older[i].distro, older[i].maj, older[i].min, o.distro, o.major,
+           o.minor);
+    gc_int_osinfo_free (&o);
+  }
+}
+
+static void
+test_tables (void)
+{
+  const char *f, *m;
+  /* Every distro maps to values of the tables (or nothing). */
+  for (size_t i = 0; gc_int_inspect_distros[i]; ++i) {
+    gc_int_distro_packaging (gc_int_inspect_distros[i], 9, &f, &m);
+    CHECK ((f == NULL) == (m == NULL), "%s: packaging both or neither",
+           gc_int_inspect_distros[i]);
+  }
+  gc_int_distro_packaging ("debian", 12, &f, &m);
+  CHECK (streq (f, "deb") && streq (m, "apt"), "debian: deb, apt");
+  gc_int_distro_packaging ("fedora", 39, &f, &m);
+  CHECK (streq (f, "rpm") && streq (m, "dnf"), "fedora: rpm, dnf");
+  gc_int_distro_packaging ("centos", 7, &f, &m);
+  CHECK (streq (f, "rpm") && streq (m, "yum"), "centos 7: rpm, yum");
+  gc_int_distro_packaging ("alpinelinux", 3, &f, &m);
+  CHECK (streq (f, "apk") && streq (m, "apk"), "alpine: apk");
+  CHECK (gc_int_inspect_distro ("nosuch") == NULL, "unknown distro refused");
+}
+
+static void
+test_elf (void)
+{
+  char h[64] = "\177ELF\2\1\1";
+  h[18] = 62;
+  CHECK (streq (gc_int_elf_arch (h, sizeof h), "x86_64"), "ELF x86_64");
+  h[18] = (char) 183;
+  CHECK (streq (gc_int_elf_arch (h, sizeof h), "aarch64"), "ELF aarch64");
+  h[4] = 1; h[18] = 3;
+  CHECK (streq (gc_int_elf_arch (h, sizeof h), "i386"), "ELF i386");
+  h[4] = 2; h[5] = 2; h[18] = 0; h[19] = 21;
+  CHECK (streq (gc_int_elf_arch (h, sizeof h), "ppc64"), "ELF ppc64 big-endian");
+  CHECK (gc_int_elf_arch (h, 19) == NULL, "truncated ELF header");
+  CHECK (gc_int_elf_arch ("#!/bin/sh\n echo hello world\n", 27) == NULL,
+         "a script is not ELF");
+  h[19] = 99;
+  CHECK (gc_int_elf_arch (h, sizeof h) == NULL, "unknown machine");
+}
+
+static void
+test_hostname (void)
+{
+  char *h = gc_int_parse_hostname (S ("# comment\n  web01.example.com \n"));
+  CHECK (streq (h, "web01.example.com"), "hostname");
+  free (h);
+  h = gc_int_parse_hostname (S (""));
+  CHECK (h == NULL, "empty hostname file");
+  h = gc_int_parse_hostname (S ("bad host;rm\n"));
+  CHECK (h == NULL, "invalid hostname refused");
+  h = gc_int_parse_sysconfig_hostname (S ("NETWORKING=yes\nHOSTNAME=\"old.example\"\n"));
+  CHECK (streq (h, "old.example"), "sysconfig HOSTNAME");
+  free (h);
+}
+
+static const char dpkg[] =
+  "Package: libc6\n"
+  "Status: install ok installed\n"
+  "Architecture: amd64\n"
+  "Source: glibc (2.36-9)\n"
+  "Version: 2.36-9+deb12u4\n"
+  "Description: GNU C Library: Shared libraries\n"
+  " Contains the standard libraries.\n"
+  " .\n"
+  " Second paragraph.\n"
+  "Homepage: https://www.gnu.org/software/libc/libc.html\n"
+  "\n"
+  "Package: removed\n"
+  "Status: deinstall ok config-files\n"
+  "Version: 1.0\n"
+  "\n"
+  "Package: adduser\n"
+  "Status: install ok installed\n"
+  "Version: 1:3.134\n"
+  "Architecture: all\n"
+  "Description: add and remove users\n"
+  "garbage line without colon\n"
+  "\n";
+
+static void
+test_dpkg (void)
+{
+  gc_int_app_vector v = EMPTY_VECTOR;
+  CHECK (gc_int_parse_dpkg_status (S (dpkg), &v) == 0 && v.len == 2,
+         "dpkg: two installed packages (got %zu)", v.len);
+  if (v.len == 2) {
+    struct gc_inspect_app *a = &v.ptr[0], *b = &v.ptr[1];
+    CHECK (streq (a->name, "libc6") && streq (a->version, "2.36")
+           && streq (a->release, "9+deb12u4") && a->epoch == 0
+           && streq (a->arch, "amd64") && streq (a->source_package, "glibc")
+           && streq (a->url, "https://www.gnu.org/software/libc/libc.html")
+           && streq (a->summary, "GNU C Library: Shared libraries")
+           && streq (a->description, "Contains the standard libraries.\n\n"
+                     "Second paragraph."),
+           "dpkg: libc6's fields");
+    CHECK (streq (b->name, "adduser") && b->epoch == 1
+           && streq (b->version, "3.134") && b->release == NULL
+           && b->description == NULL, "dpkg: epoch, no revision");
+  }
+  gc_int_apps_free (&v);
+
+  /* Truncated at every byte: never a crash, never more than 2. */
+  bool ok = true;
+  for (size_t n = 0; n <= sizeof dpkg - 1; ++n) {
+    if (gc_int_parse_dpkg_status (dpkg, n, &v) == -1 || v.len > 2)
+      ok = false;
+    gc_int_apps_free (&v);
+  }
+  CHECK (ok, "dpkg: truncated at every length");
+  gc_int_parse_dpkg_status (dpkg, 200, &v);
+  CHECK (v.len == 1 && streq (v.ptr[0].name, "libc6"),
+         "dpkg: truncated in the 1st stanza's description keeps it");
+  gc_int_apps_free (&v);
+  gc_int_parse_dpkg_status ("\0\0\xff\n:\n: :\n", 9, &v);
+  CHECK (v.len == 0, "dpkg: garbage");
+  gc_int_apps_free (&v);
+}
+
+static const char apk[] =
+  "C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\nT:the musl c library\n"
+  "U:https://musl.libc.org/\no:musl\n\n"
+  "P:busybox\nV:1.36.1_git-rc1-r5\nA:x86_64\nT:Size optimized toolbox\n\n";
+
+static void
+test_apk (void)
+{
+  gc_int_app_vector v = EMPTY_VECTOR;
+  CHECK (gc_int_parse_apk_installed (S (apk), &v) == 0 && v.len == 2,
+         "apk: two packages");
+  if (v.len == 2)
+    CHECK (streq (v.ptr[0].name, "musl") && streq (v.ptr[0].version, "1.2.4")
+           && streq (v.ptr[0].release, "r2") && streq (v.ptr[0].arch, "x86_64")
+           && streq (v.ptr[0].url, "https://musl.libc.org/")
+           && streq (v.ptr[0].source_package, "musl")
+           && streq (v.ptr[0].summary, "the musl c library")
+           && streq (v.ptr[1].version, "1.36.1_git-rc1")
+           && streq (v.ptr[1].release, "r5"), "apk: fields");
+  gc_int_apps_free (&v);
+  bool ok = true;
+  for (size_t n = 0; n <= sizeof apk - 1; ++n) {
+    if (gc_int_parse_apk_installed (apk, n, &v) == -1 || v.len > 2)
+      ok = false;
+    gc_int_apps_free (&v);
+  }
+  CHECK (ok, "apk: truncated at every length");
+}
+
+static const char pacman[] =
+  "%NAME%\nbash\n\n%VERSION%\n1:5.2.026-2\n\n%BASE%\nbash\n\n"
+  "%DESC%\nThe GNU Bourne Again shell\n\n%URL%\n"
+  "https://www.gnu.org/software/bash/bash.html\n\n%ARCH%\nx86_64\n\n"
+  "%BUILDDATE%\n1704844823\n";
+
+static void
+test_pacman (void)
+{
+  gc_int_app_vector v = EMPTY_VECTOR;
+  CHECK (gc_int_parse_pacman_desc (S (pacman), &v) == 0 && v.len == 1,
+         "pacman: one package");
+  if (v.len == 1)
+    CHECK (streq (v.ptr[0].name, "bash") && v.ptr[0].epoch == 1
+           && streq (v.ptr[0].version, "5.2.026")
+           && streq (v.ptr[0].release, "2") && streq (v.ptr[0].arch, "x86_64")
+           && streq (v.ptr[0].source_package, "bash")
+           && streq (v.ptr[0].summary, "The GNU Bourne Again shell")
+           && streq (v.ptr[0].url, "https://www.gnu.org/software/bash/bash.html"),
+           "pacman: fields");
+  gc_int_apps_free (&v);
+  bool ok = true;
+  for (size_t n = 0; n <= sizeof pacman - 1; ++n) {
+    if (gc_int_parse_pacman_desc (pacman, n, &v) == -1 || v.len > 1)
+      ok = false;
+    gc_int_apps_free (&v);
+  }
+  CHECK (ok, "pacman: truncated at every length");
+  gc_int_parse_pacman_desc (S ("%NAME%\n\n%VERSION%\n1\n"), &v);
+  CHECK (v.len == 0, "pacman: no name, no package");
+  gc_int_apps_free (&v);
+}
+
+int
+main (void)
+{
+  test_release ();
+  test_tables ();
+  test_elf ();
+  test_hostname ();
+  test_dpkg ();
+  test_apk ();
+  test_pacman ();
+  return tap_done ();
+}
