@@ -15,9 +15,11 @@
 # here by awk independently of the tool's arithmetic.  The goldens were
 # checked against libguestfs's virt-df on the same images (default,
 # -h, -i, --csv: byte-identical but for the --uuid meaning).
+# And those raw fields must be what statvfs gives through the core
+# directly (test-statvfs, one launch per guest), not through virt-df.
 # Usage errors need no appliance.  No image changes.
 #
-#   test-virt-df.sh VIRT-DF
+#   test-virt-df.sh VIRT-DF TEST-STATVFS
 
 source "$GC_TESTS_SRCDIR/functions.sh"
 vd="$(tool_under_test "$1")"
@@ -106,3 +108,20 @@ diff -u "$T/expected" "$T/df-default.out" || fail "debian+fedora: blocks differ 
 from_statvfs "$T/df-json.out" inodes > "$T/expected"
 diff -u "$T/expected" "$T/df-i.out" || fail "debian+fedora: inodes differ from statvfs"
 ok "the numbers of every filesystem are those of its statvfs"
+
+# The raw fields in virt-df's JSON against statvfs through the core
+# directly, for the Debian and Fedora guests.
+for name in debian fedora; do
+  "$2" "$(guest $name)" > "$T/direct-$name" || fail "test-statvfs $name failed"
+  [ -s "$T/direct-$name" ] || fail "test-statvfs $name: no filesystem"
+done
+python3 - "$T/df-json.out" "$T/direct-debian" "$T/direct-fedora" <<'PY' > "$T/from-json"
+import json, sys
+for r in json.load(open(sys.argv[1])):
+    s = r["statvfs"]
+    print(r["filesystem"], s["frsize"], s["blocks"], s["bfree"], s["bavail"],
+          s["files"], s["ffree"])
+PY
+cat "$T/direct-debian" "$T/direct-fedora" | diff -u - "$T/from-json" ||
+  fail "virt-df's statvfs fields differ from statvfs through the core"
+ok "virt-df's statvfs fields are those of statvfs through the core"
