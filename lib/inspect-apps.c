@@ -44,19 +44,6 @@ gc_int_apps_free (gc_int_app_vector *v)
   gc_int_app_vector_reset (v);
 }
 
-/* A copy of bytes as lines: NULs become newlines. */
-static char *
-text_copy (const char *text, size_t len)
-{
-  char *s = malloc (len + 1);
-  if (s == NULL)
-    return NULL;
-  for (size_t i = 0; i < len; ++i)
-    s[i] = text[i] == '\0' ? '\n' : text[i];
-  s[len] = '\0';
-  return s;
-}
-
 static int
 set (char **field, const char *v)
 {
@@ -175,7 +162,7 @@ int
 gc_int_parse_dpkg_status (const char *text, size_t len,
                           gc_int_app_vector *apps)
 {
-  CLEANUP_FREE char *copy = text_copy (text, len);
+  CLEANUP_FREE char *copy = gc_int_text_copy (text, len);
   struct dpkg_stanza s = { 0 };
   char *p, *nl;
 
@@ -237,7 +224,7 @@ int
 gc_int_parse_apk_installed (const char *text, size_t len,
                             gc_int_app_vector *apps)
 {
-  CLEANUP_FREE char *copy = text_copy (text, len);
+  CLEANUP_FREE char *copy = gc_int_text_copy (text, len);
   struct gc_inspect_app a = { 0 };
   char *p, *nl;
 
@@ -306,7 +293,7 @@ int
 gc_int_parse_pacman_desc (const char *text, size_t len,
                           gc_int_app_vector *apps)
 {
-  CLEANUP_FREE char *copy = text_copy (text, len);
+  CLEANUP_FREE char *copy = gc_int_text_copy (text, len);
   CLEANUP_FREE char *version = NULL;
   struct gc_inspect_app a = { 0 };
   char **field = NULL;

@@ -95,11 +95,9 @@ gc_int_osinfo_free (struct gc_int_osinfo *o)
   o->product_name = NULL;
 }
 
-/* A NUL-terminated copy of untrusted bytes, with any NUL inside
- * turned into a newline (so a binary file parses as garbage lines, not
- * as a shorter text). */
-static char *
-text_copy (const char *text, size_t len)
+/* See internal.h. */
+char *
+gc_int_text_copy (const char *text, size_t len)
 {
   char *s = malloc (len + 1);
   if (s == NULL)
@@ -207,7 +205,7 @@ int
 gc_int_parse_os_release (const char *text, size_t len,
                          struct gc_int_osinfo *o)
 {
-  CLEANUP_FREE char *copy = text_copy (text, len);
+  CLEANUP_FREE char *copy = gc_int_text_copy (text, len);
   char *line, *save = NULL;
 
   if (copy == NULL)
@@ -267,7 +265,7 @@ int
 gc_int_parse_release_file (const char *name, const char *text, size_t len,
                            struct gc_int_osinfo *o)
 {
-  CLEANUP_FREE char *copy = text_copy (text, len);
+  CLEANUP_FREE char *copy = gc_int_text_copy (text, len);
   if (copy == NULL)
     return -1;
   char *nl = strchr (copy, '\n');
@@ -470,7 +468,7 @@ valid_hostname (const char *s)
 char *
 gc_int_parse_hostname (const char *text, size_t len)
 {
-  CLEANUP_FREE char *copy = text_copy (text, len);
+  CLEANUP_FREE char *copy = gc_int_text_copy (text, len);
   if (copy == NULL)
     return NULL;
   char *save = NULL;
@@ -488,7 +486,7 @@ gc_int_parse_hostname (const char *text, size_t len)
 char *
 gc_int_parse_sysconfig_hostname (const char *text, size_t len)
 {
-  CLEANUP_FREE char *copy = text_copy (text, len);
+  CLEANUP_FREE char *copy = gc_int_text_copy (text, len);
   if (copy == NULL)
     return NULL;
   CLEANUP_FREE char *v = key_value (copy, "HOSTNAME");

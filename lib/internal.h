@@ -346,6 +346,11 @@ extern void gc_int_stop_appliance (gc_h *g, int timeout);
  * recorded) if qemu is still running. */
 extern bool gc_int_explain_qemu_exit (gc_h *g, const char *what);
 
+/* lib/inspect.c: a NUL-terminated copy of untrusted bytes, with any NUL
+ * inside turned into a newline (so a binary file parses as garbage
+ * lines, not as a shorter text).  NULL on ENOMEM; caller frees. */
+extern char *gc_int_text_copy (const char *text, size_t len);
+
 /* Microseconds on the monotonic clock. */
 extern int64_t gc_int_now_us (void);
 
