@@ -6,7 +6,7 @@
 # guest, end to end; then virt-df on one guest and on 6 guests.
 #
 #   bench/bench.sh [-n RUNS] [-l LG_RUNS] [-t TOOLS] [BUILD_DIR]
-#                                  (defaults: 5, 3, "cat df", build)
+#                                  (defaults: 5, 3, "cat df inspector", build)
 #
 # Prints for guestcell's virt-cat, as the median of RUNS runs:
 #  - the wall time of the whole command;
@@ -37,13 +37,15 @@
 #    LG_RUNS), and the 6 guests as 6 runs one after another (once:
 #    libguestfs needs a run per guest without libvirt), and the ratio
 #    of our 6-guest wall time to that total (target <= 1/6).
+# virt-inspector (-t inspector), on the Debian guest: wall time and peak
+# RSS, beside libguestfs's virt-inspector (target <= 1/8 of its time).
 
 set -e
 set -o pipefail
 
 runs=5
 lg_runs=3
-tools="cat df"
+tools="cat df inspector"
 while getopts n:l:t: opt; do
   case $opt in
     n) runs=$OPTARG ;;
@@ -235,5 +237,27 @@ if [[ " $tools " == *" df "* ]]; then
     echo "libguestfs skipped (-l 0): no ratios"
   else
     echo "libguestfs's virt-df not installed: no ratios"
+  fi
+fi
+
+# virt-inspector (-t inspector), on the Debian guest.
+insp="$build/inspector/virt-inspector"
+if [[ " $tools " == *" inspector "* ]]; then
+  [ -x "$insp" ] || { echo "$0: $insp not built (ninja -C $build)" >&2; exit 1; }
+  echo "== guestcell virt-inspector ($insp): one guest, $runs runs"
+  bench insp1 "$runs" "$insp" -a "$img"
+  if [ -x /usr/bin/virt-inspector ] && [ "$lg_runs" -gt 0 ]; then
+    echo "== libguestfs virt-inspector (/usr/bin/virt-inspector, direct backend, TCG): $lg_runs runs"
+    export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+    if bench lginsp1 "$lg_runs" /usr/bin/virt-inspector -a "$img"; then
+      awk -v ow="$(cat "$work/insp1.wall")" -v lw="$(cat "$work/lginsp1.wall")" \
+          -v om="$(cat "$work/insp1.total")" -v lm="$(cat "$work/lginsp1.total")" 'BEGIN {
+        printf "virt-inspector: guestcell %.2f s vs libguestfs %.2f s: ratio %.3f (target <= 0.125: %s); peak RSS ratio %.3f\n",
+          ow, lw, ow / lw, ow / lw <= 0.125 ? "met" : "MISSED", om / lm }'
+    else
+      echo "libguestfs's virt-inspector failed on this image"
+    fi
+  else
+    echo "libguestfs's virt-inspector not installed: no ratios"
   fi
 fi
