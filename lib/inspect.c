@@ -708,33 +708,6 @@ add_fs (gc_h *g, fs_vector *v, struct gc_int_fslist *l, const char *dev)
   return -1;
 }
 
-/* The disk letter of one of our partition names (/dev/sdb2 -> 'b'), or
- * 0 if it is not /dev/sdLN with one letter. */
-static char
-disk_letter (const char *dev)
-{
-  if (dev && gc_str_prefix (dev, "/dev/sd") && dev[7] >= 'a' && dev[7] <= 'z'
-      && dev[8] >= '1' && dev[8] <= '9')
-    return dev[7];
-  return 0;
-}
-
-/* A guest names its disks from its own first one (/dev/vda); with
- * several images attached its disk may be our /dev/sdb.  The shift
- * between the two, learnt from the fstab's "/" entry, is applied to the
- * guest's other partition names.  Returns the spec to resolve (a new
- * string, or NULL on ENOMEM). */
-static char *
-shift_spec (const char *spec, int shift)
-{
-  CLEANUP_FREE char *ours = gc_int_guest_device_name (spec);
-  char l = disk_letter (ours);
-  if (shift == 0 || l == 0 || l + shift < 'a' || l + shift > 'z')
-    return strdup (spec);
-  ours[7] = (char) (l + shift);
-  return TAKE_PTR (ours);
-}
-
 /* Mount points and filesystems from the root's /etc/fstab. */
 static int
 inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
@@ -754,26 +727,14 @@ inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
     return -1;
   }
   bool root_seen = false;
-  int shift = 0;
-  for (size_t i = 0; i < fstab.len; ++i) {
-    CLEANUP_FREE char *mp = gc_int_normalize_mountpoint (fstab.ptr[i].mountpoint);
-    CLEANUP_FREE char *ours = gc_int_guest_device_name (fstab.ptr[i].spec);
-    if (mp && strcmp (mp, "/") == 0 && disk_letter (ours)
-        && disk_letter (os->root)) {
-      shift = disk_letter (os->root) - disk_letter (ours);
-      if (shift)
-        gc_int_debug (g, "inspect: %s: the guest's disk names are shifted "
-                      "by %d", os->root, shift);
-      break;
-    }
-  }
+  int shift = gc_int_fstab_disk_shift (g, &fstab, os->root);
   for (size_t i = 0; i < fstab.len; ++i) {
     const struct gc_int_fstab_entry *e = &fstab.ptr[i];
     bool swap = strcmp (e->vfstype, "swap") == 0;
     if (!swap && !gc_int_fstab_is_mountable (e))
       continue;
     CLEANUP_FREE char *dev = NULL;
-    CLEANUP_FREE char *spec = shift_spec (e->spec, shift);
+    CLEANUP_FREE char *spec = gc_int_shift_spec (e->spec, shift);
     if (spec == NULL) {
       gc_int_perror (g, "strdup");
       goto out;

@@ -238,6 +238,15 @@ extern void gc_int_fslist_free (struct gc_int_fslist *l);
  * /dev/vg-x/root, /dev/VG/LV); NULL if spec is not such a name.  Caller
  * frees.  (Whether the device exists is not checked.) */
 extern char *gc_int_guest_device_name (const char *spec);
+/* A guest names its disks from its own first one (/dev/vda); with
+ * several images attached its disk may be our /dev/sdb.  The shift
+ * between the two, learnt from the fstab's "/" entry and the root we
+ * found (0 if none can be learnt).  gc_int_shift_spec applies it to one
+ * of the guest's partition names (other specs come back unchanged): a
+ * new string, NULL on ENOMEM. */
+extern int gc_int_fstab_disk_shift (gc_h *g, const gc_int_fstab *fstab,
+                                    const char *root);
+extern char *gc_int_shift_spec (const char *spec, int shift);
 /* Resolve an fstab spec to one of l's devices. */
 enum gc_int_spec {
   GC_INT_SPEC_FOUND,            /* *dev set (caller frees) */

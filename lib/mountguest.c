@@ -587,6 +587,50 @@ compare_depth (const void *a, const void *b)
   return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* The disk letter of one of our partition names (/dev/sdb2 -> 'b'), or
+ * 0 if it is not /dev/sdLN with one letter. */
+static char
+disk_letter (const char *dev)
+{
+  if (dev && gc_str_prefix (dev, "/dev/sd") && dev[7] >= 'a' && dev[7] <= 'z'
+      && dev[8] >= '1' && dev[8] <= '9')
+    return dev[7];
+  return 0;
+}
+
+/* See internal.h. */
+int
+gc_int_fstab_disk_shift (gc_h *g, const gc_int_fstab *fstab,
+                         const char *root)
+{
+  for (size_t i = 0; i < fstab->len; ++i) {
+    CLEANUP_FREE char *mp =
+      gc_int_normalize_mountpoint (fstab->ptr[i].mountpoint);
+    CLEANUP_FREE char *ours = gc_int_guest_device_name (fstab->ptr[i].spec);
+    if (mp && strcmp (mp, "/") == 0 && disk_letter (ours)
+        && disk_letter (root)) {
+      int shift = disk_letter (root) - disk_letter (ours);
+      if (shift)
+        gc_int_debug (g, "%s: the guest's disk names are shifted by %d",
+                      root, shift);
+      return shift;
+    }
+  }
+  return 0;
+}
+
+/* See internal.h. */
+char *
+gc_int_shift_spec (const char *spec, int shift)
+{
+  CLEANUP_FREE char *ours = gc_int_guest_device_name (spec);
+  char l = disk_letter (ours);
+  if (shift == 0 || l == 0 || l + shift < 'a' || l + shift > 'z')
+    return strdup (spec);
+  ours[7] = (char) (l + shift);
+  return TAKE_PTR (ours);
+}
+
 static size_t
 path_depth (const char *path)
 {
@@ -612,6 +656,7 @@ plan_mounts (gc_h *g, const char *root, const gc_int_fstab *fstab,
   *n = 0;
   if (gc_int_fslist_get (g, &l) == -1)
     return -1;
+  int shift = gc_int_fstab_disk_shift (g, fstab, root);
 
   for (size_t i = 0; i < fstab->len; ++i) {
     const struct gc_int_fstab_entry *e = &fstab->ptr[i];
@@ -627,7 +672,12 @@ plan_mounts (gc_h *g, const char *root, const gc_int_fstab *fstab,
     }
     if (strcmp (mp, "/") == 0)
       continue;                 /* the root, mounted already */
-    switch (gc_int_resolve_fstab_spec (g, &l, e->spec, &dev)) {
+    CLEANUP_FREE char *spec = gc_int_shift_spec (e->spec, shift);
+    if (spec == NULL) {
+      gc_int_perror (g, "strdup");
+      goto error;
+    }
+    switch (gc_int_resolve_fstab_spec (g, &l, spec, &dev)) {
     case -1:
       goto error;
     case GC_INT_SPEC_UNSUPPORTED:
