@@ -80,18 +80,12 @@ run (int argc, char **argv)
     return code;
   const char **files = poptGetArgs (ctx);
   if (gc_opts.drives.len == 0) {
-    gc_tool_error ("no disk image given: use -a IMAGE");
-    fprintf (stderr, "Try '%s --help' for more information.\n",
-             gc_opts.program_name);
     poptFreeContext (ctx);
-    return GC_EXIT_USAGE;
+    return gc_tool_usage_error ("no disk image given: use -a IMAGE");
   }
   if (files == NULL || files[0] == NULL) {
-    gc_tool_error ("no file to print: name at least one FILE");
-    fprintf (stderr, "Try '%s --help' for more information.\n",
-             gc_opts.program_name);
     poptFreeContext (ctx);
-    return GC_EXIT_USAGE;
+    return gc_tool_usage_error ("no file to print: name at least one FILE");
   }
 
   CLEANUP_GC_HANDLE gc_h *g = gc_tool_create_handle ();

@@ -665,15 +665,6 @@ run_one_guest (void)
 }
 
 static int
-usage_error (const char *msg)
-{
-  gc_tool_error ("%s", msg);
-  fprintf (stderr, "Try '%s --help' for more information.\n",
-           gc_opts.program_name);
-  return GC_EXIT_USAGE;
-}
-
-static int
 run (int argc, char **argv)
 {
   poptContext ctx = NULL;
@@ -685,19 +676,20 @@ run (int argc, char **argv)
   poptFreeContext (ctx);
 
   if (extra)
-    return usage_error ("unexpected argument: name the disk images with -a");
+    return gc_tool_usage_error ("unexpected argument: name the disk images "
+                                "with -a");
   if (gc_opts.drives.len == 0)
-    return usage_error ("no disk image given: use -a IMAGE");
+    return gc_tool_usage_error ("no disk image given: use -a IMAGE");
   if (gc_opts.mounts.len > 0)
-    return usage_error ("-m is not an option of virt-df: every filesystem "
-                        "is reported");
+    return gc_tool_usage_error ("-m is not an option of virt-df: every "
+                                "filesystem is reported");
   if (csv && json)
-    return usage_error ("--csv and --json cannot be used together");
+    return gc_tool_usage_error ("--csv and --json cannot be used together");
   if (human && (csv || json))
-    return usage_error ("-h cannot be used with --csv or --json: "
-                        "the numbers would not be numbers");
+    return gc_tool_usage_error ("-h cannot be used with --csv or --json: "
+                                "the numbers would not be numbers");
   if (max_procs < 0)
-    return usage_error ("-P must be a positive number");
+    return gc_tool_usage_error ("-P must be a positive number");
 
   code = each_image ? run_each_image () : run_one_guest ();
   if (fflush (stdout) == EOF || ferror (stdout)) {

@@ -330,10 +330,7 @@ run (int argc, char **argv)
   }
   poptFreeContext (ctx);
   if (gc_opts.drives.len == 0) {
-    gc_tool_error ("no disk image given: use -a IMAGE");
-    fprintf (stderr, "Try '%s --help' for more information.\n",
-             gc_opts.program_name);
-    return GC_EXIT_USAGE;
+    return gc_tool_usage_error ("no disk image given: use -a IMAGE");
   }
   if (gc_opts.mounts.len > 0) {
     gc_tool_error ("-m is not used by virt-inspector: it finds the "

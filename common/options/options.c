@@ -288,6 +288,18 @@ gc_tool_error (const char *fs, ...)
   va_end (ap);
 }
 
+int
+gc_tool_usage_error (const char *fs, ...)
+{
+  va_list ap;
+  va_start (ap, fs);
+  vmessage ("error", fs, ap);
+  va_end (ap);
+  fprintf (stderr, "Try '%s --help' for more information.\n",
+           gc_opts.program_name);
+  return GC_EXIT_USAGE;
+}
+
 void
 gc_tool_warning (const char *fs, ...)
 {

@@ -90,6 +90,10 @@ extern void gc_options_free (void);
 /* Print "PROGRAM: error: MESSAGE" (printf-style) on stderr. */
 extern void gc_tool_error (const char *fs, ...)
   __attribute__ ((format (printf, 1, 2)));
+/* A usage error found by the tool after parsing: prints the error and
+ * the "Try 'PROGRAM --help'" hint; returns GC_EXIT_USAGE. */
+extern int gc_tool_usage_error (const char *fs, ...)
+  __attribute__ ((format (printf, 1, 2)));
 /* Print "PROGRAM: warning: MESSAGE" on stderr. */
 extern void gc_tool_warning (const char *fs, ...)
   __attribute__ ((format (printf, 1, 2)));
