@@ -146,6 +146,9 @@ extern char **gc_d_disk_partitions (const char *disk);
 /* The active LVM logical volumes as /dev/VG/LV (from sysfs, no exec);
  * NULL on ENOMEM.  Caller frees with gc_strings_free. */
 extern char **gc_d_active_lvs (void);
+/* The running md arrays as /dev/md/NAME (where mdadm made that link)
+ * or /dev/mdN; NULL on ENOMEM.  Caller frees.  (daemon/crypt.c) */
+extern char **gc_d_md_arrays (void);
 /* A copy of a tool's message with the appliance's disk names
  * (/dev/vdX...) replaced by the user's (/dev/sdX...); NULL on ENOMEM. */
 extern char *gc_d_names_to_user (const char *msg);
@@ -157,6 +160,10 @@ extern void gc_d_wait_partitions (const char *disk);
  * device: malloc'd, "" if none, NULL after replying with an error.
  * (daemon/fs.c) */
 extern char *gc_d_blkid_tag (const char *device, const char *tag);
+
+/* Close the registry hive kept open (daemon/hive.c); done before
+ * unmounting. */
+extern void gc_d_hive_close (void);
 
 /* Unmount everything under the guest's root; -1 after replying. */
 extern int gc_d_umount_all (bool reply_errors);

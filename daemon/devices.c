@@ -153,10 +153,48 @@ is_lv (const char *dev)
   return uuid && strncmp (uuid, "LVM-", 4) == 0;
 }
 
+/* If dev is a running md array: /dev/mdN, or /dev/md/NAME (mdadm's
+ * link), whose major:minor has an md directory in sysfs. */
+static bool
+is_md (const char *dev)
+{
+  const char *p = strncmp (dev, "/dev/md", 7) == 0 ? dev + 7 : NULL;
+  if (p == NULL)
+    return false;
+  if (*p == '/') {
+    if (!dev[8] || strchr (dev + 8, '/') || strcmp (dev + 8, ".") == 0 ||
+        strcmp (dev + 8, "..") == 0)
+      return false;
+  }
+  else if (!*p || strspn (p, "0123456789") != strlen (p))
+    return false;
+  struct stat st;
+  if (stat (dev, &st) == -1 || !S_ISBLK (st.st_mode))
+    return false;
+  CLEANUP_FREE char *path = NULL;
+  if (asprintf (&path, "/sys/dev/block/%u:%u/md",
+                major (st.st_rdev), minor (st.st_rdev)) == -1)
+    return false;
+  return access (path, F_OK) == 0;
+}
+
 /* See daemon.h. */
 char *
 gc_d_device_from_user (const char *dev)
 {
+  if (is_md (dev)) {
+    char *r = strdup (dev);
+    if (r == NULL)
+      reply_with_perror ("malloc");
+    return r;
+  }
+  if (strncmp (dev, "/dev/md", 7) == 0 &&
+      (dev[7] == '/' || isdigit ((unsigned char) dev[7]))) {
+    reply_with_error_errno (ENOENT, "%s: %s: no such md array (is it "
+                            "assembled?)", gc_d_action (), dev);
+    return NULL;
+  }
+
   char *const *d = gc_d_guest_disks ();
   char *r = NULL;
 

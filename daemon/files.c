@@ -231,6 +231,43 @@ do_read_file (const char *path, size_t *size_r)
   return buf;
 }
 
+/* At most count bytes from offset (caller frees; *size_r set, 0 at or
+ * past the end); NULL after replying. */
+char *
+do_pread (const char *path, int count, int64_t offset, size_t *size_r)
+{
+  if (count < 0 || count > READ_FILE_MAX || offset < 0) {
+    reply_with_error_errno (EINVAL, "pread: %s: count must be 0 to %d and "
+                            "offset at least 0", path, READ_FILE_MAX);
+    return NULL;
+  }
+  struct stat st;
+  CLEANUP_CLOSE int fd = open_regular (path, O_RDONLY, &st);
+  if (fd == -1)
+    return NULL;
+  char *buf = malloc (count + 1);
+  if (buf == NULL) {
+    reply_with_perror ("pread: %s: malloc", path);
+    return NULL;
+  }
+  size_t len = 0;
+  while (len < (size_t) count) {
+    ssize_t r = pread (fd, buf + len, count - len, offset + len);
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r == -1) {
+      reply_with_perror ("pread: %s", path);
+      free (buf);
+      return NULL;
+    }
+    if (r == 0)
+      break;
+    len += r;
+  }
+  *size_r = len;
+  return buf;
+}
+
 static int
 compare_strings (const void *a, const void *b)
 {

@@ -63,6 +63,7 @@ probe_uncached (const char *dev, struct probe *p)
   blkid_probe_set_superblocks_flags (pr, BLKID_SUBLKS_LABEL |
                                      BLKID_SUBLKS_UUID | BLKID_SUBLKS_TYPE);
   blkid_probe_enable_partitions (pr, 1);
+  blkid_probe_set_partitions_flags (pr, BLKID_PARTS_ENTRY_DETAILS);
   int rc = blkid_do_safeprobe (pr);
   int r = 0;
   if (rc == 0) {
@@ -227,6 +228,39 @@ do_vfs_uuid (const char *device)
   return gc_d_blkid_tag (device, "UUID");
 }
 
+/* PART_ENTRY_UUID (caller frees); NULL after replying. */
+char *
+do_part_uuid (const char *partition)
+{
+  return gc_d_blkid_tag (partition, "PART_ENTRY_UUID");
+}
+
+/* PART_ENTRY_NAME (caller frees); NULL after replying. */
+char *
+do_part_name (const char *partition)
+{
+  return gc_d_blkid_tag (partition, "PART_ENTRY_NAME");
+}
+
+/* PART_ENTRY_OFFSET in bytes; -1 after replying. */
+int64_t
+do_part_offset (const char *partition)
+{
+  CLEANUP_FREE char *s = gc_d_blkid_tag (partition, "PART_ENTRY_OFFSET");
+  if (s == NULL)
+    return -1;
+  char *end;
+  errno = 0;
+  long long sectors = strtoll (s, &end, 10);
+  if (*s == '\0' || *end != '\0' || errno || sectors < 0
+      || sectors > INT64_MAX / 512) {
+    reply_with_error_errno (EINVAL, "part_offset: %s: not a partition",
+                            partition);
+    return -1;
+  }
+  return sectors * 512;
+}
+
 /* Pairs of /dev/sdXN or /dev/VG/LV and a filesystem type (caller
  * frees); NULL after replying. */
 char **
@@ -257,12 +291,14 @@ do_list_filesystems (void)
         goto enomem;
     }
   }
-  {
-    CLEANUP_FREE_STRINGS char **lvs = gc_d_active_lvs ();
-    if (lvs == NULL)
+  /* Then md arrays (once assembled), then LVs (which may be on them). */
+  for (int k = 0; k < 2; ++k) {
+    CLEANUP_FREE_STRINGS char **more = k == 0 ? gc_d_md_arrays ()
+      : gc_d_active_lvs ();
+    if (more == NULL)
       goto enomem;
-    for (size_t j = 0; lvs[j]; ++j) {
-      char *s = strdup (lvs[j]);
+    for (size_t j = 0; more[j]; ++j) {
+      char *s = strdup (more[j]);
       if (s == NULL || string_vector_append (&cand, s) == -1)
         goto enomem;
     }
@@ -344,6 +380,44 @@ run_mkfs (const char *fstype, const char *device, char *const *argv)
   return 0;
 }
 
+/* NTFS with ntfs-3g's tools: a quick mkntfs (no zeroing), then the
+ * volume serial (uuid: 16 hex digits, dashes ignored) set with
+ * ntfslabel, since mkntfs always picks a random one.  0, or -1 after
+ * replying. */
+static int
+mkfs_ntfs (const char *device, const char *label, const char *uuid)
+{
+  char serial[32], opt[64];
+  if (uuid) {
+    size_t j = 0;
+    for (const char *p = uuid; *p && j < 17; ++p)
+      if (*p != '-')
+        serial[j++] = *p;
+    serial[j] = '\0';
+    if (j != 16 || strspn (serial, "0123456789abcdefABCDEF") != 16) {
+      reply_with_error_errno (EINVAL, "mkfs: ntfs: %s: the UUID (volume "
+                              "serial) must be 16 hex digits", uuid);
+      return -1;
+    }
+  }
+  const char *mk[] = { "mkntfs", "-Q", "-F", "-q", NULL, NULL, NULL, NULL };
+  size_t n = 4;
+  if (label) {
+    mk[n++] = "-L";
+    mk[n++] = label;
+  }
+  mk[n] = device;
+  if (run_mkfs ("ntfs", device, (char *const *) mk) == -1)
+    return -1;
+  if (uuid) {
+    snprintf (opt, sizeof opt, "--new-serial=%s", serial);
+    const char *nl[] = { "ntfslabel", "-q", opt, device, NULL };
+    if (run_mkfs ("ntfs", device, (char *const *) nl) == -1)
+      return -1;
+  }
+  return 0;
+}
+
 /* 0, or -1 after replying. */
 int
 do_mkfs (const char *fstype, const char *device, const char *label,
@@ -418,9 +492,12 @@ do_mkfs (const char *fstype, const char *device, const char *label,
       argv[n++] = uuid;
     }
   }
+  else if (strcmp (fstype, "ntfs") == 0)
+    return mkfs_ntfs (device, label, uuid);
   else {
     reply_with_error_errno (EINVAL, "mkfs: %s: unsupported filesystem type "
-                            "(ext2, ext3, ext4, xfs, vfat or swap)", fstype);
+                            "(ext2, ext3, ext4, xfs, vfat, swap or ntfs)",
+                            fstype);
     return -1;
   }
   argv[n++] = device;

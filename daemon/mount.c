@@ -8,6 +8,7 @@
 
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -130,6 +131,60 @@ load_modules (const char *fstype, const char *data)
   }
 }
 
+/* NTFS: the kernel has no driver, ntfs-3g (FUSE) mounts it and stays
+ * in the background serving the mount until it is unmounted.  Options
+ * are passed through to ntfs-3g.  0, or -1 after replying. */
+static int
+mount_ntfs (const char *device, const char *udev, const char *mountpoint,
+            const char *target, const char *options, int readonly)
+{
+  CLEANUP_FREE char *opts = NULL, *err = NULL, *mp = NULL;
+  int ro = readonly;
+
+  /* An explicit "ro" among the options counts as well. */
+  for (const char *p = options; p && *p; ) {
+    size_t l = strcspn (p, ",");
+    if (l == 2 && strncmp (p, "ro", 2) == 0)
+      ro = 1;
+    p += l + (p[l] == ',');
+  }
+  if (gc_d_modprobe ("fuse") == -1) {
+    reply_with_error ("mount: %s: cannot load the fuse module", udev);
+    return -1;
+  }
+  /* ntfs-3g is another process: give it the real path, not our fd. */
+  if (strcmp (mountpoint, "/") == 0)
+    mp = strdup (gc_d_sysroot);
+  else {
+    int fd;
+    if (sscanf (target, "/proc/self/fd/%d", &fd) != 1)
+      fd = -1;
+    mp = fd >= 0 ? gc_d_fd_path (fd) : NULL;
+  }
+  if (mp == NULL ||
+      asprintf (&opts, "%s%s%s", ro ? "ro" : "rw",
+                options && *options ? "," : "", options ? options : "") == -1) {
+    reply_with_perror ("mount: %s", udev);
+    return -1;
+  }
+  /* ntfs-3g forks into the background once the mount is made. */
+  int st = command (NULL, &err, "ntfs-3g", "-o", opts, device, mp, NULL);
+  if (st != 0) {
+    if (st == -1) {
+      reply_with_perror ("mount: %s on %s: ntfs-3g", udev, mountpoint);
+      return -1;
+    }
+    size_t n = err ? strlen (err) : 0;
+    while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+      err[--n] = '\0';
+    CLEANUP_FREE char *msg = err ? gc_d_names_to_user (err) : NULL;
+    reply_with_error ("mount: %s on %s (ntfs): ntfs-3g failed: %s", udev,
+                      mountpoint, msg && *msg ? msg : "no error message");
+    return -1;
+  }
+  return 0;
+}
+
 /* 0, or -1 after replying. */
 int
 do_mount (const char *device, const char *mountpoint, const char *options,
@@ -186,6 +241,9 @@ do_mount (const char *device, const char *mountpoint, const char *options,
     snprintf (target, sizeof target, "/proc/self/fd/%d", mpfd);
   }
 
+  if (strcmp (type, "ntfs") == 0 || strcmp (type, "ntfs-3g") == 0)
+    return mount_ntfs (device, udev, mountpoint, target, options, readonly);
+
   load_modules (type, data);
 
   const char *target_path = strcmp (mountpoint, "/") == 0 ? gc_d_sysroot
@@ -234,12 +292,50 @@ unoctal (char *s)
   *w = '\0';
 }
 
+/* After unmounting FUSE filesystems: wait (at most 10 s) until their
+ * ntfs-3g processes, which flush and close the device when unmounted,
+ * have exited (or are zombies of init), so nothing is left running. */
+static void
+wait_fuse_daemons (void)
+{
+  for (int tries = 0; tries < 1000; ++tries) {
+    bool running = false;
+    DIR *d = opendir ("/proc");
+    if (d == NULL)
+      return;
+    struct dirent *e;
+    while (!running && (e = readdir (d)) != NULL) {
+      char path[300], stat[512];
+      if (e->d_name[0] < '1' || e->d_name[0] > '9')
+        continue;
+      snprintf (path, sizeof path, "/proc/%s/stat", e->d_name);
+      CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
+      ssize_t r = fd == -1 ? -1 : read (fd, stat, sizeof stat - 1);
+      if (r <= 0)
+        continue;
+      stat[r] = '\0';
+      /* pid (comm) state ... */
+      char *rp = strrchr (stat, ')');
+      if (strstr (stat, "(ntfs-3g)") && rp && rp[1] == ' ' && rp[2] != 'Z')
+        running = true;
+    }
+    closedir (d);
+    if (!running) {
+      gc_d_debug ("umount_all: no ntfs-3g left (waited %d ms)", tries * 10);
+      return;
+    }
+    usleep (10000);
+  }
+  fprintf (stderr, "guestcelld: ntfs-3g still running after unmounting\n");
+}
+
 /* See daemon.h.  Unmounts in the reverse of mountinfo's order, which is
  * deepest (and most recent) first.  With reply_errors false, errors are
  * only logged and 0 is returned. */
 int
 gc_d_umount_all (bool reply_errors)
 {
+  gc_d_hive_close ();
   CLEANUP_FREE char *info = gc_read_whole_file ("/proc/self/mountinfo",
                                                 16 << 20, NULL);
   if (info == NULL) {
@@ -249,6 +345,7 @@ gc_d_umount_all (bool reply_errors)
   }
   string_vector v = EMPTY_VECTOR;
   size_t n = strlen (gc_d_sysroot);
+  int fuse_mounts = 0;
   char *save = NULL;
   for (char *l = strtok_r (info, "\n", &save); l;
        l = strtok_r (NULL, "\n", &save)) {
@@ -262,9 +359,13 @@ gc_d_umount_all (bool reply_errors)
     if (f == NULL)
       continue;
     f[strcspn (f, " ")] = '\0';
+    /* ... mountpoint options - fstype: ntfs-3g mounts are fuseblk. */
+    bool fuse = strstr (f + strlen (f) + 1, " - fuse") != NULL;
     unoctal (f);
-    if (strncmp (f, gc_d_sysroot, n) == 0 && (f[n] == '\0' || f[n] == '/'))
+    if (strncmp (f, gc_d_sysroot, n) == 0 && (f[n] == '\0' || f[n] == '/')) {
       string_vector_append (&v, f);
+      fuse_mounts += fuse;
+    }
   }
   int ret = 0;
   for (size_t i = v.len; i-- > 0; ) {
@@ -280,6 +381,8 @@ gc_d_umount_all (bool reply_errors)
     }
   }
   free (v.ptr);                 /* strings point into info */
+  if (fuse_mounts > 0)
+    wait_fuse_daemons ();
   return ret;
 }
 

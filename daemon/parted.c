@@ -10,10 +10,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "gc-daemon-actions.h"
@@ -124,4 +126,112 @@ do_part_add (const char *device, const char *prlogex, int64_t startsect,
   char *argv[] = { "parted", "-s", "--", (char *) device, "mkpart",
                    (char *) prlogex, start, end, NULL };
   return run_parted (device, argv);
+}
+
+/* Set the MBR disk signature (4 bytes, little-endian, at offset 440)
+ * of a whole disk that has an MBR (0x55 0xaa at 510); parted picks a
+ * random one.  0, or -1 after replying. */
+int
+do_mbr_set_id (const char *device, int64_t id)
+{
+  CLEANUP_FREE char *user = gc_d_device_to_user (device);
+  const char *udev = user ? user : device;
+  unsigned char mbr[512];
+
+  if (check_whole_disk (device) == -1)
+    return -1;
+  if (id < 0 || id > 0xffffffffLL) {
+    reply_with_error_errno (EINVAL, "mbr_set_id: %" PRIi64 ": the disk "
+                            "signature is a 32-bit number", id);
+    return -1;
+  }
+  CLEANUP_CLOSE int fd = open (device, O_RDWR | O_CLOEXEC);
+  if (fd == -1) {
+    reply_with_perror ("mbr_set_id: %s", udev);
+    return -1;
+  }
+  ssize_t r = pread (fd, mbr, sizeof mbr, 0);
+  if (r == -1) {
+    reply_with_perror ("mbr_set_id: %s: read", udev);
+    return -1;
+  }
+  if (r != (ssize_t) sizeof mbr || mbr[510] != 0x55 || mbr[511] != 0xaa) {
+    reply_with_error_errno (EINVAL, "mbr_set_id: %s: no MBR partition "
+                            "table", udev);
+    return -1;
+  }
+  for (int i = 0; i < 4; ++i)
+    mbr[440 + i] = (unsigned char) (id >> (8 * i));
+  if (pwrite (fd, mbr + 440, 4, 440) != 4 || fsync (fd) == -1) {
+    reply_with_perror ("mbr_set_id: %s: write", udev);
+    return -1;
+  }
+  return 0;
+}
+
+/* Change one byte (at offset field) of primary partition partnum's
+ * entry in the MBR of a whole disk: the type or the boot flag.  0, or
+ * -1 after replying. */
+static int
+mbr_entry_set (const char *device, int partnum, size_t field, int value)
+{
+  CLEANUP_FREE char *user = gc_d_device_to_user (device);
+  const char *udev = user ? user : device;
+  unsigned char mbr[512];
+
+  if (check_whole_disk (device) == -1)
+    return -1;
+  if (partnum < 1 || partnum > 4) {
+    reply_with_error_errno (EINVAL, "%s: %s: partition %d: only primary "
+                            "partitions (1-4) have an MBR entry",
+                            gc_d_action (), udev, partnum);
+    return -1;
+  }
+  CLEANUP_CLOSE int fd = open (device, O_RDWR | O_CLOEXEC);
+  if (fd == -1) {
+    reply_with_perror ("%s: %s", gc_d_action (), udev);
+    return -1;
+  }
+  ssize_t r = pread (fd, mbr, sizeof mbr, 0);
+  if (r == -1) {
+    reply_with_perror ("%s: %s: read", gc_d_action (), udev);
+    return -1;
+  }
+  unsigned char *e = mbr + 446 + 16 * (partnum - 1);
+  if (r != (ssize_t) sizeof mbr || mbr[510] != 0x55 || mbr[511] != 0xaa ||
+      mbr[446 + 4] == 0xee) {
+    reply_with_error_errno (EINVAL, "%s: %s: no MBR partition table",
+                            gc_d_action (), udev);
+    return -1;
+  }
+  if (e[4] == 0) {
+    reply_with_error_errno (ENOENT, "%s: %s: no partition %d",
+                            gc_d_action (), udev, partnum);
+    return -1;
+  }
+  e[field] = (unsigned char) value;
+  if (pwrite (fd, e + field, 1, e + field - mbr) != 1 || fsync (fd) == -1) {
+    reply_with_perror ("%s: %s: write", gc_d_action (), udev);
+    return -1;
+  }
+  return 0;
+}
+
+/* 0, or -1 after replying. */
+int
+do_part_set_mbr_id (const char *device, int partnum, int idbyte)
+{
+  if (idbyte < 1 || idbyte > 0xff) {
+    reply_with_error_errno (EINVAL, "part_set_mbr_id: %d: the type is a "
+                            "byte, 1 to 0xff", idbyte);
+    return -1;
+  }
+  return mbr_entry_set (device, partnum, 4, idbyte);
+}
+
+/* 0, or -1 after replying. */
+int
+do_part_set_bootable (const char *device, int partnum, int bootable)
+{
+  return mbr_entry_set (device, partnum, 0, bootable ? 0x80 : 0x00);
 }

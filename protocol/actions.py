@@ -100,8 +100,9 @@ ACTIONS = [
     (26, "mkfs", "RVoid",
      [("String", "fstype"), ("Device", "device"), ("OptString", "label"),
       ("OptString", "uuid")], ["Writes"],
-     "Make a filesystem (ext2, ext3, ext4, xfs, vfat, swap) with an "
-     "optional label and UUID."),
+     "Make a filesystem (ext2, ext3, ext4, xfs, vfat, swap, ntfs) with an "
+     "optional label and UUID (for ntfs: the 16 hex digits of the volume "
+     "serial)."),
     (27, "pvcreate", "RVoid", [("Device", "device")], ["Writes"],
      "Make an LVM physical volume."),
     (28, "vgcreate", "RVoid", [("String", "vgname"), ("DeviceList", "pvs")],
@@ -135,4 +136,63 @@ ACTIONS = [
      "Set a guest file's size, making a sparse file when it grows."),
     (38, "internal_test_echo", "RString", [("String", "s")], [],
      "Return the string unchanged (protocol tests)."),
+    (40, "hive_values", "RStringList",
+     [("Pathname", "hivefile"), ("String", "key")], [],
+     "The values of a registry key (a path from the hive's root, parts "
+     "separated by backslashes, matched case-insensitively), as triples "
+     "of name, type number and data: REG_SZ, REG_EXPAND_SZ and REG_LINK "
+     "as UTF-8, REG_DWORD and REG_QWORD in decimal, REG_MULTI_SZ as "
+     "strings separated by newlines, anything else in hex."),
+    (41, "hive_subkeys", "RStringList",
+     [("Pathname", "hivefile"), ("String", "key")], [],
+     "The names of the subkeys of a registry key, in hive order."),
+    (42, "pread", "RBuffer",
+     [("Pathname", "path"), ("Int", "count"), ("Int64", "offset")], [],
+     "At most count bytes (at most 2 MiB) of a guest file from offset."),
+    (43, "part_uuid", "RString", [("Device", "partition")], [],
+     "The partition's own UUID: the GPT partition GUID, or for MBR the "
+     "disk signature and partition number (\"1234abcd-02\")."),
+    (44, "part_offset", "RInt64", [("Device", "partition")], [],
+     "The byte offset of a partition from the start of its disk."),
+    (45, "mbr_set_id", "RVoid", [("Device", "device"), ("Int64", "id")],
+     ["Writes"],
+     "Set the 4-byte MBR disk signature (offset 440) of a whole disk "
+     "with an msdos partition table."),
+    (39, "rpm_packages", "RStringList", [("Pathname", "path")], [],
+     "The installed packages of an rpm sqlite database, 9 strings each: "
+     "name, epoch, version, release, arch, url, sourcerpm, summary, "
+     "description."),
+    (50, "luks_format", "RVoid",
+     [("Device", "device"), ("String", "key"), ("OptString", "uuid")],
+     ["Writes"],
+     "Make a LUKS2 volume on a device with one passphrase (pbkdf2, few "
+     "iterations: for test guests, not for secrets) and an optional "
+     "UUID."),
+    (51, "md_create", "RVoid",
+     [("String", "name"), ("DeviceList", "devices"), ("String", "level"),
+      ("OptString", "uuid")], ["Writes"],
+     "Make an md RAID array /dev/md/NAME (metadata 1.2; level raid1) "
+     "from devices, with an optional array UUID, and leave it running; "
+     "name \"HOST:NAME\" stores that name in the superblock (else "
+     "\"any:NAME\")."),
+    (52, "md_stop_all", "RVoid", [], [],
+     "Stop every running md array."),
+    (53, "md_assemble", "RVoid", [], [],
+     "Start, read-only, every md array whose members are on the guest's "
+     "disks (arrays missing members are left alone)."),
+    (54, "md_list", "RStringList", [], [],
+     "The running md arrays: /dev/md/NAME where mdadm made that link, "
+     "else /dev/mdN."),
+    (46, "part_set_mbr_id", "RVoid",
+     [("Device", "device"), ("Int", "partnum"), ("Int", "idbyte")],
+     ["Writes"],
+     "Set the type byte (0x07 NTFS, 0x83 Linux...) of primary partition "
+     "partnum (1-4) in a disk's MBR."),
+    (47, "part_set_bootable", "RVoid",
+     [("Device", "device"), ("Int", "partnum"), ("Bool", "bootable")],
+     ["Writes"],
+     "Set or clear the active (boot) flag of primary partition partnum "
+     "(1-4) in a disk's MBR."),
+    (55, "part_name", "RString", [("Device", "partition")], [],
+     "The partition's name (GPT partition label), or \"\"."),
 ]

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 the guestcell developers */
+
+/* Windows registry hives, read with hivex inside the appliance: a
+ * guest's hive is untrusted data, so it is parsed here, in the VM, and
+ * only strings go back to the core.
+ *
+ * Inspection asks for many keys of the same hive (one call for the
+ * Uninstall key, then one per application), so the last hive opened
+ * stays open while the file is the same (device, inode, size, mtime).
+ * It is closed before anything is unmounted: hivex maps the file, and a
+ * mapped file keeps its filesystem busy.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hivex.h>
+
+#include "daemon.h"
+#include "gc-daemon-actions.h"
+
+/* A key path has at most this many parts; a key at most this many
+ * subkeys or values returned (a real SOFTWARE hive's biggest keys have a
+ * few thousand). */
+#define KEY_DEPTH_MAX 64
+#define ENTRIES_MAX 65536
+
+static struct {
+  hive_h *h;
+  dev_t dev;
+  ino_t ino;
+  off_t size;
+  struct timespec mtime;
+} open_hive;
+
+/* See daemon.h. */
+void
+gc_d_hive_close (void)
+{
+  if (open_hive.h) {
+    hivex_close (open_hive.h);
+    open_hive.h = NULL;
+  }
+}
+
+/* The hive of a guest file, opened or reused; NULL after replying. */
+static hive_h *
+hive_of (const char *path)
+{
+  CLEANUP_CLOSE int fd = gc_d_open_guest (path, O_RDONLY, 0);
+  struct stat st;
+  if (fd == -1 || fstat (fd, &st) == -1) {
+    reply_with_perror ("%s: %s", gc_d_action (), path);
+    return NULL;
+  }
+  if (!S_ISREG (st.st_mode)) {
+    reply_with_error_errno (EINVAL, "%s: %s: not a regular file",
+                            gc_d_action (), path);
+    return NULL;
+  }
+  if (open_hive.h && open_hive.dev == st.st_dev && open_hive.ino == st.st_ino
+      && open_hive.size == st.st_size
+      && open_hive.mtime.tv_sec == st.st_mtim.tv_sec
+      && open_hive.mtime.tv_nsec == st.st_mtim.tv_nsec)
+    return open_hive.h;
+
+  gc_d_hive_close ();
+  /* hivex opens by name: the descriptor's /proc name is the file found
+   * inside the guest's root, so no symlink can lead elsewhere. */
+  char name[64];
+  snprintf (name, sizeof name, "/proc/self/fd/%d", fd);
+  hive_h *h = hivex_open (name, verbose ? HIVEX_OPEN_VERBOSE : 0);
+  if (h == NULL) {
+    int err = errno;
+    reply_with_error_errno (err, "%s: %s: not a valid registry hive (%s)",
+                            gc_d_action (), path, strerror (err));
+    return NULL;
+  }
+  open_hive.h = h;
+  open_hive.dev = st.st_dev;
+  open_hive.ino = st.st_ino;
+  open_hive.size = st.st_size;
+  open_hive.mtime = st.st_mtim;
+  return h;
+}
+
+/* The node of a backslash-separated key path ("" or "\" is the root);
+ * 0 after replying. */
+static hive_node_h
+node_of (hive_h *h, const char *path, const char *key)
+{
+  hive_node_h node = hivex_root (h);
+  if (node == 0) {
+    reply_with_perror ("%s: %s: no root key", gc_d_action (), path);
+    return 0;
+  }
+  CLEANUP_FREE char *copy = strdup (key);
+  if (copy == NULL) {
+    reply_with_perror ("malloc");
+    return 0;
+  }
+  int depth = 0;
+  for (char *save = NULL, *part = strtok_r (copy, "\\", &save); part;
+       part = strtok_r (NULL, "\\", &save)) {
+    if (++depth > KEY_DEPTH_MAX) {
+      reply_with_error_errno (EINVAL, "%s: key path too deep", gc_d_action ());
+      return 0;
+    }
+    errno = 0;
+    hive_node_h child = hivex_node_get_child (h, node, part);
+    if (child == 0) {
+      int err = errno ? errno : ENOENT;
+      reply_with_error_errno (err, "%s: %s: %s: %s", gc_d_action (), path,
+                              key, err == ENOENT ? "no such key"
+                              : strerror (err));
+      return 0;
+    }
+    node = child;
+  }
+  return node;
+}
+
+/* Append a string (taking it); -1 after replying. */
+static int
+append (string_vector *v, char *s)
+{
+  if (s == NULL || string_vector_append (v, s) == -1) {
+    free (s);
+    reply_with_perror ("malloc");
+    return -1;
+  }
+  return 0;
+}
+
+/* The NULL-terminated list (caller frees); NULL after replying. */
+static char **
+end_list (string_vector *v)
+{
+  char **r = gc_strings_from_vector (v);
+  if (r == NULL) {
+    gc_string_vector_free (v);
+    reply_with_perror ("malloc");
+  }
+  return r;
+}
+
+/* Lowercase hex of bytes; NULL on ENOMEM. */
+static char *
+hex_of (const char *data, size_t len)
+{
+  char *s = malloc (2 * len + 1);
+  if (s == NULL)
+    return NULL;
+  for (size_t i = 0; i < len; ++i)
+    snprintf (s + 2 * i, 3, "%02x", (unsigned char) data[i]);
+  s[2 * len] = '\0';
+  return s;
+}
+
+/* The data of a value as the action describes; NULL with errno (EINVAL
+ * for data that does not decode). */
+static char *
+value_data (hive_h *h, hive_value_h val, hive_type t)
+{
+  char *s = NULL;
+  switch (t) {
+  case hive_t_REG_SZ:
+  case hive_t_REG_EXPAND_SZ:
+  case hive_t_REG_LINK:
+    return hivex_value_string (h, val);
+  case hive_t_REG_DWORD:
+  case hive_t_REG_DWORD_BIG_ENDIAN: {
+    errno = 0;
+    int32_t d = hivex_value_dword (h, val);
+    if (d == -1 && errno)
+      return NULL;
+    return asprintf (&s, "%" PRIu32, (uint32_t) d) == -1 ? NULL : s;
+  }
+  case hive_t_REG_QWORD: {
+    errno = 0;
+    int64_t q = hivex_value_qword (h, val);
+    if (q == -1 && errno)
+      return NULL;
+    return asprintf (&s, "%" PRIu64, (uint64_t) q) == -1 ? NULL : s;
+  }
+  case hive_t_REG_MULTI_SZ: {
+    char **strs = hivex_value_multiple_strings (h, val);
+    if (strs == NULL)
+      return NULL;
+    size_t n = 0;
+    for (size_t i = 0; strs[i]; ++i)
+      n += strlen (strs[i]) + 1;
+    s = malloc (n + 1);
+    if (s) {
+      s[0] = '\0';
+      for (size_t i = 0; strs[i]; ++i) {
+        if (i)
+          strcat (s, "\n");
+        strcat (s, strs[i]);
+      }
+    }
+    for (size_t i = 0; strs[i]; ++i)
+      free (strs[i]);
+    free (strs);
+    return s;
+  }
+  default: {
+    size_t len;
+    hive_type t2;
+    CLEANUP_FREE char *data = hivex_value_value (h, val, &t2, &len);
+    if (data == NULL)
+      return NULL;
+    return hex_of (data, len);
+  }
+  }
+}
+
+/* The hive of a guest file and the node of a key in it; 0 after
+ * replying. */
+static hive_node_h
+key_of (const char *hivefile, const char *key, hive_h **h)
+{
+  *h = hive_of (hivefile);
+  return *h ? node_of (*h, hivefile, key) : 0;
+}
+
+/* Triples name, type, data (caller frees); NULL after replying. */
+char **
+do_hive_values (const char *hivefile, const char *key)
+{
+  hive_h *h;
+  hive_node_h node = key_of (hivefile, key, &h);
+  if (node == 0)
+    return NULL;
+  CLEANUP_FREE hive_value_h *vals = hivex_node_values (h, node);
+  if (vals == NULL) {
+    reply_with_perror ("%s: %s: %s", gc_d_action (), hivefile, key);
+    return NULL;
+  }
+  string_vector v = EMPTY_VECTOR;
+  for (size_t i = 0; vals[i] && i < ENTRIES_MAX; ++i) {
+    hive_type t;
+    size_t len;
+    if (hivex_value_type (h, vals[i], &t, &len) == -1) {
+      gc_d_debug ("hive_values: %s: %s: value %zu: %m", hivefile, key, i);
+      continue;
+    }
+    char *name = hivex_value_key (h, vals[i]);
+    if (name == NULL) {
+      gc_d_debug ("hive_values: %s: %s: value %zu: bad name: %m",
+                  hivefile, key, i);
+      continue;
+    }
+    char *data = value_data (h, vals[i], t);
+    if (data == NULL) {
+      gc_d_debug ("hive_values: %s: %s: value \"%s\" (type %d): "
+                  "undecodable data: %m", hivefile, key, name, (int) t);
+      free (name);
+      continue;
+    }
+    char *type;
+    if (asprintf (&type, "%d", (int) t) == -1)
+      type = NULL;
+    if (append (&v, name) == -1 || append (&v, type) == -1 ||
+        append (&v, data) == -1) {
+      gc_string_vector_free (&v);
+      return NULL;
+    }
+  }
+  return end_list (&v);
+}
+
+/* The subkeys' names (caller frees); NULL after replying. */
+char **
+do_hive_subkeys (const char *hivefile, const char *key)
+{
+  hive_h *h;
+  hive_node_h node = key_of (hivefile, key, &h);
+  if (node == 0)
+    return NULL;
+  CLEANUP_FREE hive_node_h *children = hivex_node_children (h, node);
+  if (children == NULL) {
+    reply_with_perror ("%s: %s: %s", gc_d_action (), hivefile, key);
+    return NULL;
+  }
+  string_vector v = EMPTY_VECTOR;
+  for (size_t i = 0; children[i] && i < ENTRIES_MAX; ++i) {
+    char *name = hivex_node_name (h, children[i]);
+    if (name == NULL) {
+      gc_d_debug ("hive_subkeys: %s: %s: subkey %zu: bad name: %m",
+                  hivefile, key, i);
+      continue;
+    }
+    if (append (&v, name) == -1) {
+      gc_string_vector_free (&v);
+      return NULL;
+    }
+  }
+  return end_list (&v);
+}

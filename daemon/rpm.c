@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 the guestcell developers */
+
+/* rpm's package database (rpm 4.16 and later: rpmdb.sqlite), read
+ * inside the appliance: the database and its header blobs are
+ * untrusted guest data.  The file is opened inside the guest's root,
+ * then handed to sqlite read-only and immutable (no locks, no journal,
+ * no WAL, nothing written), with sqlite's defensive settings, views and
+ * triggers off, bounded memory, rows and work.  Each blob of the
+ * Packages table is read by the pure parser of rpmheader.c; a header
+ * that does not parse is left out with a debug line.
+ *
+ * The immutable open does not see transactions still in a WAL file
+ * (rpm checkpoints its WAL when it closes the database, so a cleanly
+ * shut down guest has none).
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "daemon.h"
+#include "gc-daemon-actions.h"
+#include "rpmheader.h"
+
+/* Bounds: packages read (a big Fedora has ~3000), the size of the
+ * reply (it travels in one protocol message of GC_MESSAGE_MAX), a
+ * field's size (descriptions are cut, other fields that long make the
+ * package left out), sqlite's memory and work. */
+#define ROWS_MAX 200000
+#define REPLY_MAX (GC_MESSAGE_MAX - 512 * 1024)
+#define FIELD_MAX 4096
+#define DESCRIPTION_MAX 8192
+#define HEAP_MAX (64 * 1024 * 1024)
+#define PROGRESS_OPS 10000
+#define PROGRESS_CALLS_MAX 200000 /* 2e9 virtual machine operations */
+
+static int
+progress (void *opaque)
+{
+  unsigned *calls = opaque;
+  return ++*calls > PROGRESS_CALLS_MAX;
+}
+
+/* The bytes a string takes in the XDR reply. */
+static size_t
+xdr_size (const char *s)
+{
+  return 4 + ((strlen (s) + 3) & ~(size_t) 3);
+}
+
+/* Cut a description at DESCRIPTION_MAX bytes, on a UTF-8 character
+ * boundary. */
+static void
+cut (char *s)
+{
+  size_t n = strlen (s);
+  if (n <= DESCRIPTION_MAX)
+    return;
+  n = DESCRIPTION_MAX;
+  while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
+    n--;
+  s[n] = '\0';
+}
+
+/* Open the database behind an fd: read-only, immutable, defensive.
+ * NULL after replying. */
+static sqlite3 *
+open_db (const char *path, int fd, unsigned *calls)
+{
+  char uri[64];
+  sqlite3 *db = NULL;
+  snprintf (uri, sizeof uri, "file:/proc/self/fd/%d?immutable=1", fd);
+  int r = sqlite3_open_v2 (uri, &db,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+                           SQLITE_OPEN_NOMUTEX, NULL);
+  if (r != SQLITE_OK) {
+    reply_with_error_errno (EIO, "%s: %s", path,
+                            db ? sqlite3_errmsg (db) : sqlite3_errstr (r));
+    sqlite3_close (db);
+    return NULL;
+  }
+  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+  sqlite3_limit (db, SQLITE_LIMIT_LENGTH, GC_RPMHDR_MAX_DATA + 1024 * 1024);
+  sqlite3_limit (db, SQLITE_LIMIT_ATTACHED, 0);
+  sqlite3_busy_timeout (db, 0);
+  sqlite3_progress_handler (db, PROGRESS_OPS, progress, calls);
+  sqlite3_exec (db, "PRAGMA cell_size_check = ON", NULL, NULL, NULL);
+  sqlite3_exec (db, "PRAGMA mmap_size = 0", NULL, NULL, NULL);
+  return db;
+}
+
+/* Reply with the error of a failed sqlite call on the database. */
+static void
+reply_sqlite (sqlite3 *db, const char *path)
+{
+  int code = sqlite3_errcode (db);
+  if (code == SQLITE_NOTADB)
+    reply_with_error_errno (EINVAL, "%s: not an rpm sqlite database", path);
+  else if (code == SQLITE_INTERRUPT)
+    reply_with_error_errno (EFBIG, "%s: rpm database: too much work, "
+                            "given up", path);
+  else
+    reply_with_error_errno (code == SQLITE_NOMEM ? ENOMEM : EIO,
+                            "%s: rpm database: %s", path,
+                            sqlite3_errmsg (db));
+}
+
+/* Whether the database has a Packages table: 1, 0, or -1 after
+ * replying. */
+static int
+has_packages (sqlite3 *db, const char *path)
+{
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (db, "SELECT 1 FROM sqlite_master WHERE "
+                          "type = 'table' AND name = 'Packages'",
+                          -1, &st, NULL) != SQLITE_OK) {
+    reply_sqlite (db, path);
+    return -1;
+  }
+  int r = sqlite3_step (st);
+  sqlite3_finalize (st);
+  if (r == SQLITE_ROW)
+    return 1;
+  if (r == SQLITE_DONE)
+    return 0;
+  reply_sqlite (db, path);
+  return -1;
+}
+
+/* The reply's size so far: the fields other than the descriptions,
+ * and the descriptions (which give way when the reply is too big). */
+struct budget {
+  size_t base, desc, dropped;
+};
+
+/* Append one package's fields (taking them) to v.  -1 with errno
+ * E2BIG if even without its description it does not fit in the reply,
+ * ENOMEM; the fields are freed on error. */
+static int
+append_package (string_vector *v, char *f[GC_RPMHDR_NFIELDS],
+                struct budget *b)
+{
+  cut (f[GC_RPMHDR_DESCRIPTION]);
+  size_t base = 4, desc = xdr_size (f[GC_RPMHDR_DESCRIPTION]) - 4;
+  for (int i = 0; i < GC_RPMHDR_NFIELDS; ++i)
+    if (i != GC_RPMHDR_DESCRIPTION)
+      base += xdr_size (f[i]);
+  if (b->base + base > REPLY_MAX) {
+    gc_rpmhdr_fields_free (f);
+    errno = E2BIG;
+    return -1;
+  }
+  /* Descriptions past what could ever fit are not even kept. */
+  if (b->desc + desc > REPLY_MAX) {
+    f[GC_RPMHDR_DESCRIPTION][0] = '\0';
+    desc = 0;
+    b->dropped++;
+  }
+  for (int i = 0; i < GC_RPMHDR_NFIELDS; ++i) {
+    if (string_vector_append (v, f[i]) == -1) {
+      gc_rpmhdr_fields_free (f);
+      return -1;
+    }
+    f[i] = NULL;
+  }
+  b->base += base;
+  b->desc += desc;
+  return 0;
+}
+
+/* Empty the descriptions that do not fit in the reply, the first
+ * packages keeping theirs. */
+static void
+fit_descriptions (string_vector *v, struct budget *b)
+{
+  if (b->base + b->desc <= REPLY_MAX)
+    return;
+  size_t room = REPLY_MAX - b->base;
+  for (size_t i = GC_RPMHDR_DESCRIPTION; i < v->len; i += GC_RPMHDR_NFIELDS) {
+    char *d = v->ptr[i];
+    size_t n = xdr_size (d) - 4;
+    if (n <= room)
+      room -= n;
+    else if (d[0]) {
+      d[0] = '\0';
+      b->dropped++;
+    }
+  }
+}
+
+/* See protocol/actions.py.  NULL after replying with an error; the
+ * dispatch frees the list. */
+char **
+do_rpm_packages (const char *path)
+{
+  /* O_NONBLOCK: a FIFO must not hang the daemon; it is refused next. */
+  CLEANUP_CLOSE int fd = gc_d_open_guest (path, O_RDONLY | O_NONBLOCK, 0);
+  struct stat sb;
+  if (fd == -1 || fstat (fd, &sb) == -1) {
+    reply_with_perror ("%s", path);
+    return NULL;
+  }
+  if (!S_ISREG (sb.st_mode)) {
+    reply_with_error_errno (EINVAL, "%s: not a regular file", path);
+    return NULL;
+  }
+  static bool limited;
+  if (!limited) {
+    sqlite3_hard_heap_limit64 (HEAP_MAX);
+    limited = true;
+  }
+
+  unsigned calls = 0;
+  sqlite3 *db = open_db (path, fd, &calls);
+  if (db == NULL)
+    return NULL;
+  string_vector v = EMPTY_VECTOR;
+  sqlite3_stmt *st = NULL;
+  size_t rows = 0, bad = 0;
+  struct budget budget = { 0 };
+  char **ret = NULL;
+
+  int r = has_packages (db, path);
+  if (r == -1)
+    goto out;
+  if (r == 0) {
+    reply_with_error_errno (EINVAL, "%s: not an rpm sqlite database", path);
+    goto out;
+  }
+  if (sqlite3_prepare_v2 (db, "SELECT blob FROM 'Packages'", -1, &st,
+                          NULL) != SQLITE_OK) {
+    reply_sqlite (db, path);
+    goto out;
+  }
+  while ((r = sqlite3_step (st)) == SQLITE_ROW) {
+    if (++rows > ROWS_MAX) {
+      gc_d_debug ("rpm_packages: %s: more than %d packages, the rest left "
+                  "out", path, ROWS_MAX);
+      break;
+    }
+    const void *blob = sqlite3_column_blob (st, 0);
+    int len = sqlite3_column_bytes (st, 0);
+    char *f[GC_RPMHDR_NFIELDS];
+    const char *why = "not a blob";
+    if (sqlite3_column_type (st, 0) != SQLITE_BLOB || len < 0 ||
+        gc_rpmhdr_parse (blob, len, f, &why) == -1) {
+      if (errno == ENOMEM) {
+        reply_with_perror ("%s", path);
+        goto out;
+      }
+      gc_d_debug ("rpm_packages: %s: package %zu left out: %s", path, rows,
+                  why);
+      bad++;
+      continue;
+    }
+    bool too_long = false;
+    for (int i = 0; i < GC_RPMHDR_NFIELDS; ++i)
+      if (i != GC_RPMHDR_DESCRIPTION && strlen (f[i]) > FIELD_MAX)
+        too_long = true;
+    if (too_long) {
+      gc_d_debug ("rpm_packages: %s: package %zu left out: a field is "
+                  "longer than %d bytes", path, rows, FIELD_MAX);
+      gc_rpmhdr_fields_free (f);
+      bad++;
+      continue;
+    }
+    if (append_package (&v, f, &budget) == -1) {
+      if (errno == E2BIG) {
+        gc_d_debug ("rpm_packages: %s: the reply is full, the other "
+                    "packages left out", path);
+        break;
+      }
+      reply_with_perror ("%s", path);
+      goto out;
+    }
+  }
+  if (r != SQLITE_ROW && r != SQLITE_DONE) {
+    reply_sqlite (db, path);
+    goto out;
+  }
+  fit_descriptions (&v, &budget);
+  if (budget.dropped)
+    gc_d_debug ("rpm_packages: %s: %zu descriptions left out (reply full)",
+                path, budget.dropped);
+  gc_d_debug ("rpm_packages: %s: %zu packages, %zu left out", path,
+              v.len / GC_RPMHDR_NFIELDS, bad);
+  ret = gc_strings_from_vector (&v);
+  if (ret == NULL)
+    reply_with_perror ("%s", path);
+
+ out:
+  sqlite3_finalize (st);
+  sqlite3_close (db);
+  if (ret == NULL)
+    gc_string_vector_free (&v);
+  return ret;
+}
