@@ -24,6 +24,40 @@
  *   truncate PATH SIZE               (grow a file sparsely)
  *   ln-s TARGET LINK                 chmod OCTAL PATH
  *   chown UID GID PATH
+ *   hive PATH <<END ... END          (a Windows registry hive built on the
+ *                                    host from the text, a subset of the
+ *                                    .reg format: see make-hive.c)
+ *   write-hex PATH <<END ... END     (the bytes written in hex in the
+ *                                    lines, whitespace ignored)
+ *   copy-in HOSTPATH PATH            (a copy of a host file, e.g. /bin/true)
+ *   mbr-id DEV 0xHHHHHHHH            (the MBR's 32-bit disk signature,
+ *                                    random after part-init msdos)
+ *   umount-all                       (to mount another filesystem at /)
+ *   part-set-mbr-id DEV N 0xHH       (the MBR type byte of partition N)
+ *   part-set-bootable DEV N on|off   (the MBR active flag of partition N)
+ *   rpmdb PATH <<END ... END         (an rpm sqlite database made on the
+ *                                    host from the text: packages as
+ *                                    stanzas of "Key: value" lines, Name
+ *                                    Epoch Version Release Arch URL
+ *                                    SourceRPM Summary Description,
+ *                                    separated by blank lines; a line
+ *                                    starting with a space continues a
+ *                                    field, " ." for an empty line: see
+ *                                    make-rpmdb.c)
+ *   (hive, write-hex, rpmdb and copy-in make the parent directory first too)
+ *   luks-format DEV KEY [uuid=U]     (a LUKS2 volume, passphrase KEY, cheap
+ *                                    pbkdf2: for tests only)
+ *   md-create [HOST:]NAME LEVEL DEV... [uuid=U]
+ *                                    (an md array /dev/md/NAME, metadata
+ *                                    1.2, LEVEL raid1, left running so
+ *                                    mkfs and mount can use /dev/md/NAME;
+ *                                    U in mdadm's form, 8:8:8:8 hex digits;
+ *                                    every array is stopped before the
+ *                                    appliance shuts down)
+ *
+ * Words are separated by blanks; in a word \040 stands for a space
+ * (as in fstab: "/Program\040Files", "label=System\040Reserved").  For
+ * mkfs ntfs, uuid= is the volume serial (16 hex digits).
  *
  * The recipe is checked whole before anything is built; the image is
  * written to OUTPUT.tmp and renamed at the end, so a failed build leaves
@@ -46,6 +80,8 @@
 #include "cleanup.h"
 #include "strutils.h"
 #include "vector.h"
+#include "make-hive.h"
+#include "make-rpmdb.h"
 
 struct cmd {
   int lineno;
@@ -96,7 +132,117 @@ static const struct {
   { "lvcreate", 3, 3 }, { "mount", 2, 2 }, { "mkdir-p", 1, 1 },
   { "write", 1, 1 }, { "upload-pattern", 3, 3 }, { "truncate", 2, 2 },
   { "ln-s", 2, 2 }, { "chmod", 2, 2 }, { "chown", 3, 3 },
+  { "hive", 1, 1 }, { "write-hex", 1, 1 }, { "copy-in", 2, 2 },
+  { "mbr-id", 2, 2 }, { "umount-all", 0, 0 }, { "rpmdb", 1, 1 },
+  { "luks-format", 2, 3 }, { "md-create", 4, 18 },
+  { "part-set-mbr-id", 3, 3 }, { "part-set-bootable", 3, 3 },
 };
+
+/* Commands followed by a text (<<END ... END). */
+static bool
+takes_text (const char *name)
+{
+  return strcmp (name, "write") == 0 || strcmp (name, "hive") == 0 ||
+    strcmp (name, "write-hex") == 0 || strcmp (name, "rpmdb") == 0;
+}
+
+/* hive and write-hex: turn the text into the file's bytes now, so that
+ * a bad text fails before anything is built; copy-in: check that the
+ * host file can be read.  -1 on error (printed). */
+static int
+convert_text (struct cmd *c)
+{
+  char *bytes = NULL;
+  size_t len = 0;
+  char where[256];
+  snprintf (where, sizeof where, "%s:%d", recipe_name, c->lineno);
+  if (strcmp (c->argv.ptr[0], "hive") == 0) {
+    const char *base = strrchr (c->argv.ptr[1], '/');
+    if (make_hive (c->content, c->content_len, base ? base + 1 : "hive",
+                   where, &bytes, &len) == -1)
+      return -1;
+  }
+  else if (strcmp (c->argv.ptr[0], "rpmdb") == 0) {
+    if (rpmdb_make (where, c->content, c->content_len, &bytes, &len) == -1)
+      return -1;
+  }
+  else if (strcmp (c->argv.ptr[0], "write-hex") == 0) {
+    bytes = malloc (c->content_len / 2 + 1);
+    if (bytes == NULL) {
+      perror ("malloc");
+      return -1;
+    }
+    int half = -1;
+    for (size_t i = 0; i < c->content_len; ++i) {
+      char ch = c->content[i];
+      if (strchr (" \t\r\n", ch))
+        continue;
+      const char *digits = "0123456789abcdef";
+      const char *d = strchr (digits, ch >= 'A' && ch <= 'F' ? ch + 32 : ch);
+      if (ch == '\0' || d == NULL) {
+        fprintf (stderr, "%s: write-hex: '%c' is not a hex digit\n", where, ch);
+        free (bytes);
+        return -1;
+      }
+      if (half == -1)
+        half = (int) (d - digits);
+      else {
+        bytes[len++] = (char) (half << 4 | (int) (d - digits));
+        half = -1;
+      }
+    }
+    if (half != -1) {
+      fprintf (stderr, "%s: write-hex: an odd number of hex digits\n", where);
+      free (bytes);
+      return -1;
+    }
+  }
+  else if (strcmp (c->argv.ptr[0], "copy-in") == 0) {
+    if (access (c->argv.ptr[1], R_OK) == -1) {
+      fprintf (stderr, "%s: copy-in: %s: %m\n", where, c->argv.ptr[1]);
+      return -1;
+    }
+    return 0;
+  }
+  else
+    return 0;
+  free (c->content);
+  c->content = bytes;
+  c->content_len = len;
+  return 0;
+}
+
+/* "\040" -> ' ' in a recipe's word, in place. */
+static void
+unescape_spaces (char *s)
+{
+  char *w = s;
+  for (const char *p = s; *p; ++p) {
+    if (strncmp (p, "\\040", 4) == 0) {
+      *w++ = ' ';
+      p += 3;
+    }
+    else
+      *w++ = *p;
+  }
+  *w = '\0';
+}
+
+/* copy-in: upload a host file.  -2 if it cannot be opened (printed),
+ * -1 on an error in g. */
+static int
+copy_in (gc_h *g, int lineno, const char *hostpath, const char *path)
+{
+  int fd = open (hostpath, O_RDONLY | O_CLOEXEC);
+  if (fd == -1) {
+    fprintf (stderr, "%s:%d: copy-in: %s: %m\n", recipe_name, lineno,
+             hostpath);
+    return -2;
+  }
+  int r = gc_upload (g, path, fd);
+  close (fd);
+  return r;
+}
 
 static int
 check_cmd (const struct cmd *c)
@@ -144,11 +290,12 @@ parse_recipe (const char *path, cmd_vector *cmds)
         perror ("strdup");
         exit (EXIT_FAILURE);
       }
+      unescape_spaces (w);
     }
     if (c.argv.len == 0)
       continue;
     /* write PATH <<END: the following lines up to END. */
-    if (strcmp (c.argv.ptr[0], "write") == 0 && c.argv.len == 3 &&
+    if (takes_text (c.argv.ptr[0]) && c.argv.len == 3 &&
         gc_str_prefix (c.argv.ptr[2], "<<")) {
       CLEANUP_FREE char *end = strdup (c.argv.ptr[2] + 2);
       free (c.argv.ptr[2]);
@@ -180,11 +327,13 @@ parse_recipe (const char *path, cmd_vector *cmds)
     }
     if (check_cmd (&c) == -1)
       return -1;
-    if (strcmp (c.argv.ptr[0], "write") == 0 && c.content == NULL) {
-      fprintf (stderr, "%s:%d: write PATH <<END, then the text, then END\n",
-               recipe_name, lineno);
+    if (takes_text (c.argv.ptr[0]) && c.content == NULL) {
+      fprintf (stderr, "%s:%d: %s PATH <<END, then the text, then END\n",
+               recipe_name, lineno, c.argv.ptr[0]);
       return -1;
     }
+    if (convert_text (&cmds->ptr[cmds->len - 1]) == -1)
+      return -1;
   }
   if (cmds->len == 0 || strcmp (cmds->ptr[0].argv.ptr[0], "size") != 0 ||
       parse_size (cmds->ptr[0].argv.ptr[1]) <= 0) {
@@ -247,6 +396,19 @@ upload_pattern (gc_h *g, const char *path, int64_t size, uint64_t seed)
   return r;
 }
 
+/* gc_upload of bytes in memory, through a temporary file (rpmdb). */
+static int
+upload_bytes (gc_h *g, const char *path, const char *bytes, size_t len)
+{
+  CLEANUP_FCLOSE FILE *f = tmpfile ();
+  if (f == NULL || fwrite (bytes, 1, len, f) != len || fflush (f) != 0 ||
+      fseek (f, 0, SEEK_SET) == -1) {
+    perror ("make-guest: tmpfile");
+    return -1;
+  }
+  return gc_upload (g, path, fileno (f));
+}
+
 /* "label=X" / "uuid=X" argument of mkfs, or NULL. */
 static const char *
 keyword (const struct cmd *c, size_t from, const char *key)
@@ -278,8 +440,12 @@ run_cmd (gc_h *g, const struct cmd *c)
   const char *n = a[0];
   int r;
 
-  if ((strcmp (n, "write") == 0 || strcmp (n, "upload-pattern") == 0) &&
+  if ((strcmp (n, "write") == 0 || strcmp (n, "upload-pattern") == 0 ||
+       strcmp (n, "hive") == 0 || strcmp (n, "write-hex") == 0 ||
+       strcmp (n, "rpmdb") == 0) &&
       make_parent (g, a[1]) == -1)
+    goto error;
+  if (strcmp (n, "copy-in") == 0 && make_parent (g, a[2]) == -1)
     goto error;
   if (strcmp (n, "ln-s") == 0 && make_parent (g, a[2]) == -1)
     goto error;
@@ -312,8 +478,45 @@ run_cmd (gc_h *g, const struct cmd *c)
   }
   else if (strcmp (n, "mkdir-p") == 0)
     r = gc_mkdir_p (g, a[1]);
-  else if (strcmp (n, "write") == 0)
+  else if (strcmp (n, "write") == 0 || strcmp (n, "hive") == 0 ||
+           strcmp (n, "write-hex") == 0)
     r = gc_write (g, a[1], c->content, c->content_len);
+  else if (strcmp (n, "copy-in") == 0) {
+    r = copy_in (g, c->lineno, a[1], a[2]);
+    if (r == -2)
+      return -1;
+  }
+  else if (strcmp (n, "umount-all") == 0)
+    r = gc_umount_all (g);
+  else if (strcmp (n, "part-set-mbr-id") == 0)
+    r = gc_part_set_mbr_id (g, a[1], atoi (a[2]),
+                            (int) strtol (a[3], NULL, 0));
+  else if (strcmp (n, "part-set-bootable") == 0)
+    r = gc_part_set_bootable (g, a[1], atoi (a[2]), strcmp (a[3], "on") == 0);
+  else if (strcmp (n, "mbr-id") == 0) {
+    char *end;
+    errno = 0;
+    long long id = strtoll (a[2], &end, 0);
+    if (errno || *end || id < 0 || id > 0xffffffffLL) {
+      fprintf (stderr, "%s:%d: mbr-id: bad disk signature '%s'\n",
+               recipe_name, c->lineno, a[2]);
+      return -1;
+    }
+    r = gc_mbr_set_id (g, a[1], id);
+  }
+  else if (strcmp (n, "rpmdb") == 0)
+    r = upload_bytes (g, a[1], c->content, c->content_len);
+  else if (strcmp (n, "luks-format") == 0)
+    r = gc_luks_format (g, a[1], a[2], keyword (c, 3, "uuid"));
+  else if (strcmp (n, "md-create") == 0) {
+    string_vector devs = EMPTY_VECTOR;
+    for (size_t i = 3; i < c->argv.len; ++i)
+      if (strncmp (a[i], "uuid=", 5) != 0)
+        string_vector_append (&devs, a[i]);
+    string_vector_append (&devs, NULL);
+    r = gc_md_create (g, a[1], devs.ptr, a[2], keyword (c, 3, "uuid"));
+    string_vector_reset (&devs);
+  }
   else if (strcmp (n, "upload-pattern") == 0) {
     int64_t size = parse_size (a[2]);
     if (size < 0) {
@@ -395,6 +598,15 @@ build (const char *recipe, const char *output)
   for (size_t i = 1; i < cmds.len; ++i)
     if (run_cmd (g, &cmds.ptr[i]) == -1)
       goto out;
+  /* md arrays: unmounted and stopped, their superblocks marked clean. */
+  for (size_t i = 1; i < cmds.len; ++i)
+    if (strcmp (cmds.ptr[i].argv.ptr[0], "md-create") == 0) {
+      if (gc_umount_all (g) == -1 || gc_md_stop_all (g) == -1) {
+        fprintf (stderr, "make-guest: %s\n", gc_last_error (g));
+        goto out;
+      }
+      break;
+    }
   if (gc_shutdown (g) == -1) {
     fprintf (stderr, "make-guest: %s\n", gc_last_error (g));
     goto out;
