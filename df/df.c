@@ -318,7 +318,7 @@ scan_guest (const struct gc_opt_drive *drives, size_t n, df_row_vector *rows)
   }
   if (gc_tool_launch (g) == -1)
     return GC_EXIT_LAUNCH;
-  if (gc_lvm_scan (g, 1) == -1)
+  if (gc_scan_volumes (g) == -1)
     return gc_tool_handle_error (g);
   CLEANUP_FREE_STRINGS char **fs = gc_list_filesystems (g);
   if (fs == NULL)

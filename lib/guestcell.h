@@ -117,7 +117,30 @@ extern void gc_free_strings (char **list);
  * entries it cannot resolve are skipped with a warning event.  -1 on
  * error. */
 extern char **gc_find_linux_roots (gc_h *g);
+/* Assemble the md RAID arrays (read-only) and activate the LVM volume
+ * groups found on the disks, so that list_filesystems sees what is on
+ * them (gc_find_roots does it first).  0, or -1 on error. */
+extern int gc_scan_volumes (gc_h *g);
 extern int gc_mount_linux_root (gc_h *g, const char *root, int readonly);
+
+/* Windows roots (lib/inspect-windows.c).
+ *
+ * gc_find_roots returns the Linux roots as gc_find_linux_roots does and
+ * sets *windows (if not NULL) to the filesystems holding a Windows
+ * systemroot (both
+ * lists NULL-terminated, the caller frees both with gc_free_strings);
+ * NULL on error.  gc_mount_windows_root mounts a Windows root at "/"
+ * (0, or -1 on error).  With that root mounted, gc_windows_drives
+ * returns its drive letters from the registry as pairs of letter ("C")
+ * and device ("/dev/sda2"), NULL-terminated, empty if the registry
+ * names none; NULL on error.  gc_case_sensitive_path returns the real
+ * name of a guest path matched component by component
+ * case-insensitively, as Windows would; NULL with errno ENOENT if there
+ * is none.  The caller frees. */
+extern char **gc_find_roots (gc_h *g, char ***windows);
+extern int gc_mount_windows_root (gc_h *g, const char *root, int readonly);
+extern char **gc_windows_drives (gc_h *g, const char *root);
+extern char *gc_case_sensitive_path (gc_h *g, const char *path);
 
 /* OS inspection (lib/inspect.c, lib/inspect-apps.c).
  *
@@ -140,17 +163,26 @@ struct gc_inspect_filesystem {
   char *uuid;                   /* NULL: none */
 };
 struct gc_inspect_app {
-  char *name;
+  char *name;                   /* Windows: the Uninstall subkey's name */
   int epoch;                    /* 0: none */
   char *version, *release, *arch, *url, *source_package, *summary,
     *description;               /* each NULL if absent */
+  char *display_name, *publisher, *install_path; /* Windows; or NULL */
+};
+struct gc_inspect_drive {
+  char *name;                   /* the drive letter: "C" */
+  char *device;                 /* ours: /dev/sda2 */
 };
 struct gc_inspect_os {
   char *root;                   /* the root filesystem's device */
-  const char *type;             /* "linux" */
+  const char *type;             /* "linux", "windows" */
   const char *distro;           /* NULL: unknown */
   char *product_name;
+  char *product_variant;        /* Windows: "Server", "Client"...; or NULL */
   int major_version, minor_version; /* -1: unknown */
+  char *build_id;               /* Windows: the build number; or NULL */
+  char *windows_systemroot;     /* "/Windows"; NULL if not Windows */
+  char *windows_current_control_set; /* "ControlSet001"; or NULL */
   char *arch;                   /* x86_64, i386, aarch64...; NULL: unknown */
   const char *package_format;
   const char *package_management;
@@ -159,6 +191,8 @@ struct gc_inspect_os {
   size_t nr_mountpoints;
   struct gc_inspect_filesystem *filesystems; /* sorted by device */
   size_t nr_filesystems;
+  struct gc_inspect_drive *drive_mappings; /* Windows; sorted by letter */
+  size_t nr_drive_mappings;
   int have_applications;        /* the package database was read */
   struct gc_inspect_app *applications; /* sorted by name */
   size_t nr_applications;

@@ -3,8 +3,8 @@
 
 /* The installed applications of a Linux guest, from its package
  * database: dpkg's /var/lib/dpkg/status and apk's /lib/apk/db/installed
- * (both text files of stanzas) and pacman's /var/lib/pacman/local/PKG/desc.
- * rpm comes later.  The
+ * (both text files of stanzas), pacman's /var/lib/pacman/local/PKG/desc,
+ * and rpm's sqlite database (read by the appliance: rpm_packages).  The
  * databases are untrusted: a truncated or damaged one keeps what
  * parsed, never crashes.
  */
@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,9 @@ gc_int_app_free (struct gc_inspect_app *a)
   free (a->source_package);
   free (a->summary);
   free (a->description);
+  free (a->display_name);
+  free (a->publisher);
+  free (a->install_path);
   memset (a, 0, sizeof *a);
 }
 
@@ -369,6 +373,187 @@ read_pacman (gc_h *g, struct gc_inspect_os *os, gc_int_app_vector *apps)
   return 0;
 }
 
+/* rpm (4.16 and later): the sqlite database, read inside the appliance,
+ * which returns 9 strings a package (see protocol/actions.py).  Newer
+ * Fedora keeps it in /usr/lib/sysimage/rpm, /var/lib/rpm being a link
+ * there. */
+static const char *const rpmdb_paths[] = {
+  "/var/lib/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+};
+enum { RPM_NAME, RPM_EPOCH, RPM_VERSION, RPM_RELEASE, RPM_ARCH, RPM_URL,
+       RPM_SOURCERPM, RPM_SUMMARY, RPM_DESCRIPTION, RPM_NFIELDS };
+
+/* The length of the valid UTF-8 sequence at s (1 to 4), 0 if there is
+ * none. */
+static size_t
+utf8_len (const unsigned char *s)
+{
+  unsigned char c = s[0];
+  if (c < 0x80)
+    return 1;
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf)
+    n = 2;
+  else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;   /* overlong */
+    if (c == 0xed) hi = 0x9f;   /* surrogates */
+  }
+  else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  }
+  else
+    return 0;
+  if (s[1] < lo || s[1] > hi)
+    return 0;
+  for (size_t i = 2; i < n; ++i)
+    if (s[i] < 0x80 || s[i] > 0xbf)
+      return 0;
+  return n;
+}
+
+/* An untrusted string from the appliance as a field: trimmed, NULL if
+ * empty, each byte that is not valid UTF-8 or is a control character
+ * other than newline and tab replaced by '?'.  -1 on ENOMEM. */
+static int
+rpm_field (char **field, const char *v)
+{
+  CLEANUP_FREE char *s = strdup (v);
+  if (s == NULL)
+    return -1;
+  unsigned char *p = (unsigned char *) s;
+  while (*p) {
+    size_t n = utf8_len (p);
+    if (n == 0 || (n == 1 && ((*p < 0x20 && *p != '\n' && *p != '\t') ||
+                              *p == 0x7f))) {
+      *p++ = '?';
+      continue;
+    }
+    p += n;
+  }
+  return set (field, s);
+}
+
+/* The source package's name from rpm's SOURCERPM,
+ * "NAME-VERSION-RELEASE.src.rpm"; NULL if it is not of that shape.
+ * -1 on ENOMEM. */
+static int
+rpm_source_name (char **field, const char *srpm)
+{
+  size_t n = strlen (srpm);
+  if (n > 8 && strcmp (srpm + n - 8, ".src.rpm") == 0)
+    n -= 8;
+  else if (n > 10 && strcmp (srpm + n - 10, ".nosrc.rpm") == 0)
+    n -= 10;
+  else
+    return 0;
+  for (int dashes = 0; dashes < 2; ++dashes) {
+    while (n > 0 && srpm[n - 1] != '-')
+      n--;
+    if (n == 0)
+      return 0;
+    n--;
+  }
+  if (n == 0)
+    return 0;
+  CLEANUP_FREE char *name = strndup (srpm, n);
+  if (name == NULL)
+    return -1;
+  return rpm_field (field, name);
+}
+
+/* The appliance's flattened list into apps.  -1 with errno (EINVAL:
+ * not 9 strings a package; ENOMEM) and *why set. */
+static int
+parse_rpm_packages (char *const *list, gc_int_app_vector *apps,
+                    const char **why)
+{
+  size_t n = 0;
+  while (list[n])
+    n++;
+  if (n % RPM_NFIELDS != 0) {
+    *why = "the appliance's list of packages is not 9 strings a package";
+    errno = EINVAL;
+    return -1;
+  }
+  for (size_t i = 0; i < n; i += RPM_NFIELDS) {
+    char *const *f = &list[i];
+    struct gc_inspect_app a = { 0 };
+    if (rpm_field (&a.name, f[RPM_NAME]) == -1)
+      goto oom;
+    if (a.name == NULL)
+      continue;                 /* the appliance sends none such */
+    /* The epoch: decimal, 0 if absent or out of range. */
+    const char *e = f[RPM_EPOCH];
+    if (e[0] && strlen (e) <= 9 && strspn (e, "0123456789") == strlen (e))
+      a.epoch = atoi (e);
+    if (rpm_field (&a.version, f[RPM_VERSION]) == -1 ||
+        rpm_field (&a.release, f[RPM_RELEASE]) == -1 ||
+        rpm_field (&a.arch, f[RPM_ARCH]) == -1 ||
+        rpm_field (&a.url, f[RPM_URL]) == -1 ||
+        rpm_source_name (&a.source_package, f[RPM_SOURCERPM]) == -1 ||
+        rpm_field (&a.summary, f[RPM_SUMMARY]) == -1 ||
+        rpm_field (&a.description, f[RPM_DESCRIPTION]) == -1 ||
+        gc_int_app_vector_append (apps, a) == -1) {
+      gc_int_app_free (&a);
+      goto oom;
+    }
+  }
+  return 0;
+ oom:
+  *why = "out of memory";
+  errno = ENOMEM;
+  return -1;
+}
+
+/* Returns 0 (apps filled), 1 if there is no database or it could not
+ * be read (said in a debug line), -1 if the appliance failed. */
+static int
+read_rpm (gc_h *g, struct gc_inspect_os *os, gc_int_app_vector *apps)
+{
+  const char *path = NULL;
+  for (size_t i = 0; i < sizeof rpmdb_paths / sizeof rpmdb_paths[0]; ++i) {
+    int r = gc_is_file (g, rpmdb_paths[i]);
+    if (r == -1 && g->state != GC_STATE_READY)
+      return -1;
+    if (r == 1) {
+      path = rpmdb_paths[i];
+      break;
+    }
+  }
+  if (path == NULL) {
+    gc_int_debug (g, "inspect: %s: no rpm sqlite database (%s or %s); "
+                  "older rpm databases (Berkeley DB) are not read",
+                  os->root, rpmdb_paths[0], rpmdb_paths[1]);
+    return 1;
+  }
+  CLEANUP_FREE_STRINGS char **list = gc_rpm_packages (g, path);
+  if (list == NULL) {
+    if (g->state != GC_STATE_READY)
+      return -1;
+    gc_int_debug (g, "inspect: %s: applications left out: %s", os->root,
+                  gc_last_error (g));
+    return 1;
+  }
+  const char *why;
+  if (parse_rpm_packages (list, apps, &why) == -1) {
+    if (errno == ENOMEM) {
+      gc_int_perror (g, "%s", path);
+      return -1;
+    }
+    gc_int_debug (g, "inspect: %s: %s: applications left out: %s",
+                  os->root, path, why);
+    gc_int_apps_free (apps);
+    return 1;
+  }
+  gc_int_debug (g, "inspect: %s: %s: %zu installed packages", os->root,
+                path, apps->len);
+  return 0;
+}
+
 /* A whole guest file of any size (read_file stops at 2 MiB, and a
  * desktop's dpkg status is larger), through a temporary file.  NULL on
  * error, recorded on the handle. */
@@ -418,8 +603,15 @@ gc_int_inspect_applications (gc_h *g, struct gc_inspect_os *os)
 
   if (os->package_format == NULL)
     return 0;
-  if (strcmp (os->package_format, "pacman") == 0) {
-    int r = read_pacman (g, os, &apps);
+  /* The databases that are not one file read here. */
+  static const struct {
+    const char *format;
+    int (*read) (gc_h *, struct gc_inspect_os *, gc_int_app_vector *);
+  } readers[] = { { "pacman", read_pacman }, { "rpm", read_rpm } };
+  for (size_t i = 0; i < sizeof readers / sizeof readers[0]; ++i) {
+    if (strcmp (os->package_format, readers[i].format) != 0)
+      continue;
+    int r = readers[i].read (g, os, &apps);
     if (r == -1) {
       gc_int_apps_free (&apps);
       return -1;
@@ -457,6 +649,10 @@ gc_int_inspect_applications (gc_h *g, struct gc_inspect_os *os)
       gc_int_apps_free (&apps);
       return -1;
     }
+    if (len > 0 && t[len - 1] != '\n')
+      gc_int_debug (g, "inspect: %s: %s: truncated (it ends in the middle "
+                    "of a line): its last entry may be incomplete",
+                    os->root, dbs[i].path);
     gc_int_debug (g, "inspect: %s: %s: %zu installed packages", os->root,
                   dbs[i].path, apps.len);
     if (apps.len)

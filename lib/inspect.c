@@ -610,21 +610,27 @@ inspect_arch (gc_h *g, struct gc_inspect_os *os, bool *fatal)
     "/usr/bin/bash", "/bin/bash", "/bin/busybox", NULL
   };
   for (size_t i = 0; bins[i]; ++i) {
-    CLEANUP_FREE struct gc_stat *st = gc_stat (g, bins[i]);
-    if (st == NULL) {
-      if (g->state != GC_STATE_READY) {
+    int r = gc_is_file (g, bins[i]);
+    if (r != 1) {
+      if (r == -1 && g->state != GC_STATE_READY) {
         *fatal = true;
         return -1;
       }
       continue;
     }
-    if (st->size < 20 || st->size > 2 * 1024 * 1024)
-      continue;
+    /* The ELF header is all it takes. */
     size_t len;
-    CLEANUP_FREE char *t = read_guest (g, bins[i], &len, fatal);
-    if (*fatal)
-      return -1;
-    const char *a = t ? gc_int_elf_arch (t, len) : NULL;
+    CLEANUP_FREE char *t = gc_pread (g, bins[i], 64, 0, &len);
+    if (t == NULL) {
+      if (g->state != GC_STATE_READY) {
+        *fatal = true;
+        return -1;
+      }
+      gc_int_debug (g, "inspect: %s: %s: %s", os->root, bins[i],
+                    gc_last_error (g));
+      continue;
+    }
+    const char *a = gc_int_elf_arch (t, len);
     if (a) {
       os->arch = strdup (a);
       if (os->arch == NULL) {
@@ -708,6 +714,88 @@ add_fs (gc_h *g, fs_vector *v, struct gc_int_fslist *l, const char *dev)
   return -1;
 }
 
+/* See internal.h. */
+int
+gc_int_parse_crypttab (const char *text, size_t len, gc_int_fstab *tab)
+{
+  CLEANUP_FREE char *copy = gc_int_text_copy (text, len);
+  if (copy == NULL)
+    return -1;
+  for (char *save = NULL, *line = strtok_r (copy, "\n", &save); line;
+       line = strtok_r (NULL, "\n", &save)) {
+    char *f[2] = { NULL, NULL };
+    char *save2 = NULL;
+    line = trim (line);
+    if (line[0] == '#' || line[0] == '\0')
+      continue;
+    f[0] = strtok_r (line, " \t", &save2);
+    f[1] = f[0] ? strtok_r (NULL, " \t", &save2) : NULL;
+    if (f[1] == NULL)
+      continue;                 /* garbage */
+    struct gc_int_fstab_entry e = { .spec = strdup (f[1]),
+                                    .mountpoint = strdup (f[0]) };
+    if (e.spec == NULL || e.mountpoint == NULL
+        || gc_int_fstab_append (tab, e) == -1) {
+      free (e.spec);
+      free (e.mountpoint);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* The LUKS volumes of the root's /etc/crypttab: added to its
+ * filesystems (not opened: there is no key).  *names gets the mapper
+ * names, so that fstab entries on them can be told apart. */
+static int
+inspect_crypttab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
+                  fs_vector *fss, int shift, gc_int_fstab *tab, bool *fatal)
+{
+  size_t len;
+  CLEANUP_FREE char *t = read_guest (g, "/etc/crypttab", &len, fatal);
+  if (t == NULL)
+    return *fatal ? -1 : 0;
+  if (gc_int_parse_crypttab (t, len, tab) == -1) {
+    gc_int_perror (g, "parse crypttab");
+    return -1;
+  }
+  for (size_t i = 0; i < tab->len; ++i) {
+    const struct gc_int_fstab_entry *e = &tab->ptr[i];
+    CLEANUP_FREE char *dev = NULL;
+    CLEANUP_FREE char *spec = gc_int_shift_spec (e->spec, shift);
+    if (spec == NULL) {
+      gc_int_perror (g, "strdup");
+      return -1;
+    }
+    int r = gc_int_resolve_fstab_spec (g, l, spec, &dev);
+    if (r == -1)
+      return -1;
+    if (r != GC_INT_SPEC_FOUND) {
+      gc_int_debug (g, "inspect: %s: /etc/crypttab: %s: %s: no such device",
+                    os->root, e->mountpoint, e->spec);
+      continue;
+    }
+    gc_int_debug (g, "inspect: %s: /etc/crypttab: %s is the encrypted "
+                  "volume %s: not opened (no key)", os->root, dev,
+                  e->mountpoint);
+    if (add_fs (g, fss, l, dev) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+/* Is spec /dev/mapper/NAME of a crypttab entry? */
+static const char *
+encrypted (const gc_int_fstab *tab, const char *spec)
+{
+  if (!gc_str_prefix (spec, "/dev/mapper/"))
+    return NULL;
+  for (size_t i = 0; i < tab->len; ++i)
+    if (strcmp (tab->ptr[i].mountpoint, spec + 12) == 0)
+      return tab->ptr[i].mountpoint;
+  return NULL;
+}
+
 /* Mount points and filesystems from the root's /etc/fstab. */
 static int
 inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
@@ -715,7 +803,7 @@ inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
 {
   mp_vector mps = EMPTY_VECTOR;
   fs_vector fss = EMPTY_VECTOR;
-  gc_int_fstab fstab = EMPTY_VECTOR;
+  gc_int_fstab fstab = EMPTY_VECTOR, crypttab = EMPTY_VECTOR;
   size_t len;
   int ret = -1;
   CLEANUP_FREE char *t = read_guest (g, "/etc/fstab", &len, fatal);
@@ -728,6 +816,8 @@ inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
   }
   bool root_seen = false;
   int shift = gc_int_fstab_disk_shift (g, &fstab, os->root);
+  if (inspect_crypttab (g, os, l, &fss, shift, &crypttab, fatal) == -1)
+    goto out;
   for (size_t i = 0; i < fstab.len; ++i) {
     const struct gc_int_fstab_entry *e = &fstab.ptr[i];
     bool swap = strcmp (e->vfstype, "swap") == 0;
@@ -743,9 +833,15 @@ inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
     if (r == -1)
       goto out;
     if (r != GC_INT_SPEC_FOUND) {
-      gc_int_debug (g, "inspect: %s: /etc/fstab: %s: %s", os->root, e->spec,
-                    r == GC_INT_SPEC_MISSING ? "no such device"
-                    : "not supported");
+      const char *name = encrypted (&crypttab, e->spec);
+      if (name)
+        gc_int_debug (g, "inspect: %s: /etc/fstab: %s is on the encrypted "
+                      "volume %s, not opened: left out", os->root,
+                      e->mountpoint, name);
+      else
+        gc_int_debug (g, "inspect: %s: /etc/fstab: %s: %s", os->root,
+                      e->spec, r == GC_INT_SPEC_MISSING ? "no such device"
+                      : "not supported");
       continue;
     }
     if (swap) {
@@ -825,6 +921,7 @@ inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
   }
   free (fss.ptr);
   gc_int_fstab_free (&fstab);
+  gc_int_fstab_free (&crypttab);
   return ret;
 }
 
@@ -833,8 +930,17 @@ os_free (struct gc_inspect_os *os)
 {
   free (os->root);
   free (os->product_name);
+  free (os->product_variant);
+  free (os->build_id);
+  free (os->windows_systemroot);
+  free (os->windows_current_control_set);
   free (os->arch);
   free (os->hostname);
+  for (size_t i = 0; i < os->nr_drive_mappings; ++i) {
+    free (os->drive_mappings[i].name);
+    free (os->drive_mappings[i].device);
+  }
+  free (os->drive_mappings);
   for (size_t i = 0; i < os->nr_mountpoints; ++i) {
     free (os->mountpoints[i].mountpoint);
     free (os->mountpoints[i].device);
@@ -884,6 +990,47 @@ inspect_root (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
   return gc_umount_all (g);
 }
 
+/* A Windows root: the registry, then "/" and the filesystems of the
+ * root and of every drive letter.  -1 on error. */
+static int
+inspect_windows_root (gc_h *g, struct gc_inspect_os *os,
+                      struct gc_int_fslist *l, unsigned flags)
+{
+  fs_vector fss = EMPTY_VECTOR;
+
+  if (gc_int_inspect_windows (g, os, l, flags) == -1)
+    return -1;
+  os->mountpoints = calloc (1, sizeof *os->mountpoints);
+  if (os->mountpoints == NULL
+      || (os->mountpoints[0].mountpoint = strdup ("/")) == NULL
+      || (os->mountpoints[0].device = strdup (os->root)) == NULL) {
+    gc_int_perror (g, "malloc");
+    if (os->mountpoints)
+      free (os->mountpoints[0].mountpoint);
+    free (os->mountpoints);
+    os->mountpoints = NULL;
+    return -1;
+  }
+  os->nr_mountpoints = 1;
+  if (add_fs (g, &fss, l, os->root) == -1)
+    goto error;
+  for (size_t i = 0; i < os->nr_drive_mappings; ++i)
+    if (add_fs (g, &fss, l, os->drive_mappings[i].device) == -1)
+      goto error;
+  if (fss.len > 1)
+    qsort (fss.ptr, fss.len, sizeof fss.ptr[0], compare_fs);
+  os->filesystems = fss.ptr;
+  os->nr_filesystems = fss.len;
+  return 0;
+ error:
+  for (size_t i = 0; i < fss.len; ++i) {
+    free (fss.ptr[i].device); free (fss.ptr[i].type);
+    free (fss.ptr[i].label); free (fss.ptr[i].uuid);
+  }
+  free (fss.ptr);
+  return -1;
+}
+
 static int
 compare_os (const void *a, const void *b)
 {
@@ -896,14 +1043,14 @@ struct gc_inspection *
 gc_inspect (gc_h *g, unsigned flags)
 {
   struct gc_inspection *insp;
-  CLEANUP_FREE_STRINGS char **roots = NULL;
+  CLEANUP_FREE_STRINGS char **roots = NULL, **wroots = NULL;
   struct gc_int_fslist l = { .fs = EMPTY_VECTOR };
 
-  roots = gc_find_linux_roots (g);
+  roots = gc_find_roots (g, &wroots);
   if (roots == NULL)
     return NULL;
   insp = calloc (1, sizeof *insp);
-  size_t n = gc_strings_len (roots);
+  size_t nl = gc_strings_len (roots), n = nl + gc_strings_len (wroots);
   if (insp == NULL || (n && (insp->oses = calloc (n, sizeof *insp->oses))
                        == NULL)) {
     gc_int_perror (g, "calloc");
@@ -915,14 +1062,16 @@ gc_inspect (gc_h *g, unsigned flags)
   for (size_t i = 0; i < n; ++i) {
     struct gc_inspect_os *os = &insp->oses[i];
     insp->nr_oses++;
-    os->root = strdup (roots[i]);
-    os->type = gc_int_inspect_os_type ("linux");
+    bool windows = i >= nl;
+    os->root = strdup (windows ? wroots[i - nl] : roots[i]);
+    os->type = gc_int_inspect_os_type (windows ? "windows" : "linux");
     os->major_version = os->minor_version = -1;
     if (os->root == NULL) {
       gc_int_perror (g, "strdup");
       goto error;
     }
-    if (inspect_root (g, os, &l, flags) == -1)
+    if ((windows ? inspect_windows_root (g, os, &l, flags)
+         : inspect_root (g, os, &l, flags)) == -1)
       goto error;
   }
   gc_int_fslist_free (&l);

@@ -210,6 +210,11 @@ DEFINE_VECTOR_TYPE (gc_int_fstab, struct gc_int_fstab_entry);
 extern int gc_int_parse_fstab (const char *text, size_t len,
                                gc_int_fstab *fstab);
 extern void gc_int_fstab_free (gc_int_fstab *fstab);
+/* /etc/crypttab: each entry's mapper name in mountpoint and its device
+ * in spec (the other fields are NULL); lines with fewer than two fields
+ * are skipped.  0, or -1 on ENOMEM. */
+extern int gc_int_parse_crypttab (const char *text, size_t len,
+                                  gc_int_fstab *tab);
 /* True if the entry is a filesystem of its own at a real mount point
  * (not swap, proc, tmpfs, a bind mount, a network filesystem...). */
 extern bool gc_int_fstab_is_mountable (const struct gc_int_fstab_entry *e);
@@ -256,6 +261,30 @@ enum gc_int_spec {
 /* -1 on error (the appliance failed), else an enum gc_int_spec. */
 extern int gc_int_resolve_fstab_spec (gc_h *g, struct gc_int_fslist *l,
                                       const char *spec, char **dev);
+
+
+/* lib/inspect-windows.c. */
+/* The real name of a guest path, matched component by component
+ * case-insensitively as Windows would (exact matches first): 1 and
+ * *real (caller frees), 0 if there is no such path, -1 on error. */
+extern int gc_int_case_path (gc_h *g, const char *path, char **real);
+/* Is what is mounted at / a Windows root?  1 and *systemroot (the real
+ * path, "/Windows"; caller frees), 0 if not, -1 on error. */
+extern int gc_int_windows_systemroot (gc_h *g, char **systemroot);
+/* The architecture of a PE executable's first len bytes (i386, x86_64,
+ * aarch64...), or NULL; *pe_offset (if not NULL) gets e_lfanew when the
+ * MZ header is there, so a caller can read a PE header beyond len. */
+extern const char *gc_int_pe_arch (const char *buf, size_t len,
+                                   uint32_t *pe_offset);
+/* A MountedDevices value (hex): 1 for an MBR partition (want: the disk
+ * signature as 8 hex digits, *offset its byte offset), 2 for a GPT one
+ * (want: the partition GUID), 0 for anything else. */
+extern int gc_int_parse_drive_mapping (const char *hex, char *want,
+                                       size_t size, uint64_t *offset);
+/* Inspect the Windows root os->root (mounts it, reads the registry,
+ * unmounts).  -1 only if the appliance failed. */
+extern int gc_int_inspect_windows (gc_h *g, struct gc_inspect_os *os,
+                                   struct gc_int_fslist *l, unsigned flags);
 
 /* lib/inspect.c and lib/inspect-apps.c: the parsers of inspection,
  * separate from I/O so lib/test-inspect.c can feed them text.  Each

@@ -427,6 +427,36 @@ found (gc_h *g, const char *device, char **dev)
   return GC_INT_SPEC_FOUND;
 }
 
+/* PARTUUID= (the partition table's UUID of a partition, any case) or
+ * PARTLABEL= (its GPT name): asked of each partition holding a
+ * filesystem.  -1 on error, else an enum gc_int_spec. */
+static int
+resolve_partition (gc_h *g, struct gc_int_fslist *l, const char *value,
+                   bool by_uuid, char **dev)
+{
+  CLEANUP_FREE char *want = unquote (value);
+  if (want == NULL) {
+    gc_int_perror (g, "strdup");
+    return -1;
+  }
+  if (want[0] == '\0')
+    return GC_INT_SPEC_MISSING;
+  for (size_t i = 0; i < l->fs.len; ++i) {
+    const char *d = l->fs.ptr[i].device;
+    if (!gc_str_prefix (d, "/dev/sd"))
+      continue;                 /* an LV, not a partition */
+    CLEANUP_FREE char *v = by_uuid ? gc_part_uuid (g, d) : gc_part_name (g, d);
+    if (v == NULL) {
+      if (g->state != GC_STATE_READY)
+        return -1;
+      continue;
+    }
+    if (by_uuid ? strcasecmp (v, want) == 0 : strcmp (v, want) == 0)
+      return found (g, d, dev);
+  }
+  return GC_INT_SPEC_MISSING;
+}
+
 /* See internal.h. */
 int
 gc_int_resolve_fstab_spec (gc_h *g, struct gc_int_fslist *l,
@@ -443,8 +473,15 @@ gc_int_resolve_fstab_spec (gc_h *g, struct gc_int_fslist *l,
     label = spec + 6;
   else if (gc_str_prefix (spec, "/dev/disk/by-label/"))
     label = spec + 19;
-  else if (gc_str_prefix (spec, "PARTUUID=") || gc_str_prefix (spec, "PARTLABEL=")
-           || gc_str_prefix (spec, "/dev/disk/"))
+  else if (gc_str_prefix (spec, "PARTUUID="))
+    return resolve_partition (g, l, spec + 9, true, dev);
+  else if (gc_str_prefix (spec, "/dev/disk/by-partuuid/"))
+    return resolve_partition (g, l, spec + 22, true, dev);
+  else if (gc_str_prefix (spec, "PARTLABEL="))
+    return resolve_partition (g, l, spec + 10, false, dev);
+  else if (gc_str_prefix (spec, "/dev/disk/by-partlabel/"))
+    return resolve_partition (g, l, spec + 23, false, dev);
+  else if (gc_str_prefix (spec, "/dev/disk/"))
     return GC_INT_SPEC_UNSUPPORTED;
 
   if (uuid || label) {
@@ -524,18 +561,56 @@ looks_like_root (gc_h *g)
 char **
 gc_find_linux_roots (gc_h *g)
 {
+  return gc_find_roots (g, NULL);
+}
+
+/* Append a copy of s; -1 on ENOMEM (error set). */
+static int
+append_copy (gc_h *g, string_vector *v, const char *s)
+{
+  char *c = strdup (s);
+  if (c == NULL || string_vector_append (v, c) == -1) {
+    free (c);
+    gc_int_perror (g, "malloc");
+    return -1;
+  }
+  return 0;
+}
+
+/* See guestcell.h. */
+int
+gc_scan_volumes (gc_h *g)
+{
+  CLEANUP_FREE_STRINGS char **fs = gc_list_filesystems (g);
+  if (fs == NULL)
+    return -1;
+  for (size_t i = 0; fs[i] && fs[i + 1]; i += 2)
+    if (strcmp (fs[i + 1], "linux_raid_member") == 0) {
+      if (gc_md_assemble (g) == -1)
+        return -1;
+      break;
+    }
+  return gc_lvm_scan (g, 1);
+}
+
+/* See guestcell.h. */
+char **
+gc_find_roots (gc_h *g, char ***windows)
+{
   struct gc_int_fslist l;
-  string_vector roots = EMPTY_VECTOR;
+  string_vector roots = EMPTY_VECTOR, wroots = EMPTY_VECTOR;
   char **r;
 
-  if (gc_lvm_scan (g, 1) == -1)
+  if (gc_scan_volumes (g) == -1)
     return NULL;
   if (gc_int_fslist_get (g, &l) == -1)
     return NULL;
 
   for (size_t i = 0; i < l.fs.len; ++i) {
     const struct gc_int_fsinfo *f = &l.fs.ptr[i];
-    if (cannot_be_root (f->type))
+    /* Windows lives on NTFS, which cannot hold a Linux root. */
+    bool ntfs = strcmp (f->type, "ntfs") == 0;
+    if (ntfs ? windows == NULL : cannot_be_root (f->type))
       continue;
     if (gc_mount (g, f->device, "/", NULL, NULL, 1) == -1) {
       if (g->state != GC_STATE_READY)
@@ -544,29 +619,39 @@ gc_find_linux_roots (gc_h *g)
                     f->device, f->type, gc_last_error (g));
       continue;
     }
-    int is_root = looks_like_root (g);
-    if (gc_umount_all (g) == -1 || is_root == -1)
+    int is_root = ntfs ? 0 : looks_like_root (g), is_windows = 0;
+    CLEANUP_FREE char *sysroot = NULL;
+    if (ntfs)
+      is_windows = gc_int_windows_systemroot (g, &sysroot);
+    if (gc_umount_all (g) == -1 || is_root == -1 || is_windows == -1)
       goto error;
-    if (is_root) {
-      char *s = strdup (f->device);
-      if (s == NULL || string_vector_append (&roots, s) == -1) {
-        free (s);
-        gc_int_perror (g, "malloc");
-        goto error;
-      }
-    }
+    if ((is_root && append_copy (g, &roots, f->device) == -1)
+        || (is_windows && append_copy (g, &wroots, f->device) == -1))
+      goto error;
   }
   gc_int_fslist_free (&l);
   r = gc_strings_from_vector (&roots);
   if (r == NULL) {
     gc_int_perror (g, "malloc");
     gc_string_vector_free (&roots);
+    gc_string_vector_free (&wroots);
+    return NULL;
+  }
+  if (windows) {
+    *windows = gc_strings_from_vector (&wroots);
+    if (*windows == NULL) {
+      gc_int_perror (g, "malloc");
+      gc_strings_free (r);
+      gc_string_vector_free (&wroots);
+      return NULL;
+    }
   }
   return r;
 
  error:
   gc_int_fslist_free (&l);
   gc_string_vector_free (&roots);
+  gc_string_vector_free (&wroots);
   return NULL;
 }
 

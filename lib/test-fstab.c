@@ -189,7 +189,9 @@ test_resolve (void)
   RES ("/dev/mapper/vg--sys-usr", GC_INT_SPEC_FOUND, "/dev/vg-sys/usr");
   RES ("/dev/mapper/sys-var", GC_INT_SPEC_FOUND, "/dev/sys/var");
   RES ("/dev/sys/var", GC_INT_SPEC_FOUND, "/dev/sys/var");
-  RES ("PARTUUID=1234-01", GC_INT_SPEC_UNSUPPORTED, (char *) NULL);
+  /* PARTUUID= and PARTLABEL= ask the appliance; empty ones do not. */
+  RES ("PARTUUID=", GC_INT_SPEC_MISSING, (char *) NULL);
+  RES ("PARTLABEL=\"\"", GC_INT_SPEC_MISSING, (char *) NULL);
   RES ("/dev/disk/by-id/ata-x", GC_INT_SPEC_UNSUPPORTED, (char *) NULL);
   RES ("/var/swapfile", GC_INT_SPEC_MISSING, (char *) NULL);
 

@@ -274,6 +274,82 @@ test_pacman (void)
   gc_int_apps_free (&v);
 }
 
+static void
+test_windows (void)
+{
+  /* A PE header at 0x80: "PE\0\0", then Machine. */
+  char pe[0x100] = "MZ";
+  pe[0x3c] = (char) 0x80;
+  memcpy (pe + 0x80, "PE\0\0\x64\x86", 6);
+  uint32_t off = 0;
+  CHECK (streq (gc_int_pe_arch (pe, sizeof pe, &off), "x86_64")
+         && off == 0x80, "PE x86_64, e_lfanew 0x80");
+  memcpy (pe + 0x84, "\x4c\x01", 2);
+  CHECK (streq (gc_int_pe_arch (pe, sizeof pe, NULL), "i386"), "PE i386");
+  memcpy (pe + 0x84, "\x64\xaa", 2);
+  CHECK (streq (gc_int_pe_arch (pe, sizeof pe, NULL), "aarch64"), "PE arm64");
+  memcpy (pe + 0x84, "\x34\x12", 2);
+  CHECK (gc_int_pe_arch (pe, sizeof pe, NULL) == NULL, "PE unknown machine");
+  CHECK (gc_int_pe_arch (pe, 0x84, &off) == NULL && off == 0x80,
+         "PE header beyond the buffer: no arch, but its offset");
+  pe[0x3c] = (char) 0xff; pe[0x3d] = (char) 0xff;
+  pe[0x3e] = (char) 0xff; pe[0x3f] = (char) 0xff;
+  CHECK (gc_int_pe_arch (pe, sizeof pe, NULL) == NULL, "e_lfanew 4 GiB");
+  CHECK (gc_int_pe_arch ("MZ", 2, NULL) == NULL, "truncated MZ header");
+  CHECK (gc_int_pe_arch ("\x7f" "ELF", 4, NULL) == NULL, "not PE");
+
+  char want[40];
+  uint64_t offset = 1;
+  CHECK (gc_int_parse_drive_mapping ("78563412" "0000100000000000", want,
+                                     sizeof want, &offset) == 1
+         && streq (want, "12345678") && offset == 0x100000,
+         "MountedDevices MBR: signature and offset");
+  CHECK (gc_int_parse_drive_mapping ("444d494f3a49443a"
+                                     "33221100554477668899aabbccddeeff",
+                                     want, sizeof want, &offset) == 2
+         && streq (want, "00112233-4455-6677-8899-aabbccddeeff"),
+         "MountedDevices GPT: DMIO:ID: and the partition GUID");
+  static const char *const bad[] = {
+    "", "7856341200001000000000", "785634120000100000000000ff",
+    "zz5634120000100000000000", "5c003f003f005c00", NULL
+  };
+  bool ok = true;
+  for (size_t i = 0; bad[i]; ++i)
+    if (gc_int_parse_drive_mapping (bad[i], want, sizeof want, &offset) != 0)
+      ok = false;
+  CHECK (ok, "MountedDevices: other lengths, odd or non-hex data refused");
+}
+
+static void
+test_crypttab (void)
+{
+  gc_int_fstab t = EMPTY_VECTOR;
+  static const char text[] =
+    "# <target name> <source device> <key file> <options>\n"
+    "secret UUID=1234-abcd none luks,discard\n"
+    "\n"
+    "   swapcrypt\t/dev/vda3 /dev/urandom swap\n"
+    "onlyonefield\n"
+    "two fields";
+  CHECK (gc_int_parse_crypttab (text, sizeof text - 1, &t) == 0 && t.len == 3,
+         "crypttab: three entries (got %zu)", t.len);
+  CHECK (t.len == 3 && streq (t.ptr[0].mountpoint, "secret")
+         && streq (t.ptr[0].spec, "UUID=1234-abcd")
+         && streq (t.ptr[1].mountpoint, "swapcrypt")
+         && streq (t.ptr[1].spec, "/dev/vda3")
+         && streq (t.ptr[2].spec, "fields"),
+         "crypttab: names and devices");
+  gc_int_fstab_free (&t);
+  bool ok = true;
+  for (size_t n = 0; n < sizeof text; ++n) {
+    gc_int_fstab u = EMPTY_VECTOR;
+    if (gc_int_parse_crypttab (text, n, &u) == -1)
+      ok = false;
+    gc_int_fstab_free (&u);
+  }
+  CHECK (ok, "crypttab: truncated at every length");
+}
+
 int
 main (void)
 {
@@ -284,5 +360,7 @@ main (void)
   test_dpkg ();
   test_apk ();
   test_pacman ();
+  test_windows ();
+  test_crypttab ();
   return tap_done ();
 }

@@ -260,6 +260,8 @@ gc_options_free (void)
   gc_opt_mount_vector_reset (&gc_opts.mounts);
   free (gc_opts.format);
   gc_opts.format = NULL;
+  free (gc_tool_windows_root);
+  gc_tool_windows_root = NULL;
 }
 
 /* Messages. */
@@ -496,7 +498,7 @@ mount_by_options (gc_h *g, bool readonly)
    * scan when only disks and partitions are named. */
   for (size_t i = 0; i < n; ++i)
     if (!is_plain_disk (gc_opts.mounts.ptr[i].device)) {
-      if (gc_lvm_scan (g, 1) == -1)
+      if (gc_scan_volumes (g) == -1)
         return gc_tool_handle_error (g);
       break;
     }
@@ -532,16 +534,21 @@ mount_by_options (gc_h *g, bool readonly)
   return GC_EXIT_OK;
 }
 
+/* See options.h. */
+char *gc_tool_windows_root;
+
 int
 gc_tool_mount (gc_h *g, bool readonly)
 {
   if (gc_opts.mounts.len > 0)
     return mount_by_options (g, readonly);
 
-  CLEANUP_FREE_STRINGS char **roots = gc_find_linux_roots (g);
-  if (roots == NULL)
+  CLEANUP_FREE_STRINGS char **linux_roots = NULL, **windows_roots = NULL;
+  linux_roots = gc_find_roots (g, &windows_roots);
+  if (linux_roots == NULL)
     return gc_tool_handle_error (g);
-  size_t n = gc_strings_len (roots);
+  size_t nl = gc_strings_len (linux_roots);
+  size_t n = nl + gc_strings_len (windows_roots);
   if (n == 0) {
     /* Nothing at all on the disks is most likely not a disk image. */
     CLEANUP_FREE_STRINGS char **fs = gc_list_filesystems (g);
@@ -571,13 +578,24 @@ gc_tool_mount (gc_h *g, bool readonly)
       return GC_EXIT_ERROR;
     }
     for (size_t i = 0; i < n; ++i)
-      fprintf (f, "%s%s", i ? ", " : "", roots[i]);
+      fprintf (f, "%s%s", i ? ", " : "",
+               i < nl ? linux_roots[i] : windows_roots[i - nl]);
     fclose (f);
     gc_tool_error ("several operating systems were found (%s): "
                    "use -m to say which one to mount", list);
     return GC_EXIT_NO_ROOT;
   }
-  if (gc_mount_linux_root (g, roots[0], readonly) == -1)
+  if (nl == 0) {
+    if (gc_mount_windows_root (g, windows_roots[0], readonly) == -1)
+      return gc_tool_handle_error (g);
+    gc_tool_windows_root = strdup (windows_roots[0]);
+    if (gc_tool_windows_root == NULL) {
+      gc_tool_error ("out of memory");
+      return GC_EXIT_ERROR;
+    }
+    return GC_EXIT_OK;
+  }
+  if (gc_mount_linux_root (g, linux_roots[0], readonly) == -1)
     return gc_tool_handle_error (g);
   return GC_EXIT_OK;
 }

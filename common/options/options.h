@@ -122,10 +122,13 @@ extern int gc_tool_add_drives (gc_h *g, bool readonly);
 /* Launch; -1 on error (printed). */
 extern int gc_tool_launch (gc_h *g);
 /* Mount by -m (shallowest mount point first) or, without -m, the one
- * Linux root found and its fstab.  Returns GC_EXIT_OK, or an exit code
- * after printing the error (GC_EXIT_NO_ROOT when no root or several
- * were found, GC_EXIT_ERROR otherwise). */
+ * root found: a Linux root and its fstab, or a Windows root at "/"
+ * (then gc_tool_windows_root names it).  Returns GC_EXIT_OK, or an exit
+ * code after printing the error (GC_EXIT_NO_ROOT when no root or
+ * several were found, GC_EXIT_ERROR otherwise). */
 extern int gc_tool_mount (gc_h *g, bool readonly);
+/* The Windows root gc_tool_mount mounted, or NULL. */
+extern char *gc_tool_windows_root;
 
 /* True when stdout is a pipe whose reader has gone (EPIPE). */
 extern bool gc_tool_stdout_broken (void);
