@@ -12,7 +12,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 LISTS = {"mountpoints": "mountpoint", "filesystems": "filesystem",
-         "applications": "application"}
+         "drive_mappings": "drive_mapping", "applications": "application"}
 
 
 def from_xml(path):
@@ -26,6 +26,8 @@ def from_xml(path):
                     d = dict(item.attrib)
                     if item.tag == "mountpoint":
                         d["mountpoint"] = item.text
+                    if item.tag == "drive_mapping":
+                        d["dev"] = item.text
                     for field in item:
                         d[field.tag] = field.text or ""
                     items.append(d)

@@ -72,9 +72,13 @@ xml_os (xmlTextWriterPtr w, const struct gc_inspect_os *os)
   XS (xml_elem (w, "arch", os->arch));
   XS (xml_elem (w, "distro", os->distro));
   XS (xml_elem (w, "product_name", os->product_name));
+  XS (xml_elem (w, "product_variant", os->product_variant));
   /* The schema wants both versions: 0 when unknown, as libguestfs. */
   XS (xml_int (w, "major_version", os->major_version < 0 ? 0 : os->major_version));
   XS (xml_int (w, "minor_version", os->minor_version < 0 ? 0 : os->minor_version));
+  XS (xml_elem (w, "windows_systemroot", os->windows_systemroot));
+  XS (xml_elem (w, "windows_current_control_set",
+                os->windows_current_control_set));
   XS (xml_elem (w, "package_format", os->package_format));
   XS (xml_elem (w, "package_management", os->package_management));
   XS (xml_elem (w, "hostname", os->hostname));
@@ -101,17 +105,33 @@ xml_os (xmlTextWriterPtr w, const struct gc_inspect_os *os)
   }
   XS (xmlTextWriterEndElement (w));
 
+  if (os->nr_drive_mappings > 0) {
+    XS (xmlTextWriterStartElement (w, BAD_CAST "drive_mappings"));
+    for (size_t i = 0; i < os->nr_drive_mappings; ++i) {
+      XS (xmlTextWriterStartElement (w, BAD_CAST "drive_mapping"));
+      XS (xmlTextWriterWriteAttribute (w, BAD_CAST "name",
+                                       BAD_CAST os->drive_mappings[i].name));
+      XS (xmlTextWriterWriteString (w,
+                                    BAD_CAST os->drive_mappings[i].device));
+      XS (xmlTextWriterEndElement (w));
+    }
+    XS (xmlTextWriterEndElement (w));
+  }
+
   if (os->have_applications) {
     XS (xmlTextWriterStartElement (w, BAD_CAST "applications"));
     for (size_t i = 0; i < os->nr_applications; ++i) {
       const struct gc_inspect_app *a = &os->applications[i];
       XS (xmlTextWriterStartElement (w, BAD_CAST "application"));
       XS (xml_elem (w, "name", a->name));
+      XS (xml_elem (w, "display_name", a->display_name));
       if (a->epoch > 0)
         XS (xml_int (w, "epoch", a->epoch));
       XS (xml_elem (w, "version", a->version));
       XS (xml_elem (w, "release", a->release));
       XS (xml_elem (w, "arch", a->arch));
+      XS (xml_elem (w, "install_path", a->install_path));
+      XS (xml_elem (w, "publisher", a->publisher));
       XS (xml_elem (w, "url", a->url));
       XS (xml_elem (w, "source_package", a->source_package));
       XS (xml_elem (w, "summary", a->summary));
@@ -214,8 +234,12 @@ json_os (const struct gc_inspect_os *os)
   json_field (6, &first, "arch", os->arch);
   json_field (6, &first, "distro", os->distro);
   json_field (6, &first, "product_name", os->product_name);
+  json_field (6, &first, "product_variant", os->product_variant);
   json_field (6, &first, "major_version", maj);
   json_field (6, &first, "minor_version", min);
+  json_field (6, &first, "windows_systemroot", os->windows_systemroot);
+  json_field (6, &first, "windows_current_control_set",
+              os->windows_current_control_set);
   json_field (6, &first, "package_format", os->package_format);
   json_field (6, &first, "package_management", os->package_management);
   json_field (6, &first, "hostname", os->hostname);
@@ -245,6 +269,19 @@ json_os (const struct gc_inspect_os *os)
   }
   fputs ("\n      ]", stdout);
 
+  if (os->nr_drive_mappings > 0) {
+    json_key (6, &first, "drive_mappings");
+    fputs ("[", stdout);
+    for (size_t i = 0; i < os->nr_drive_mappings; ++i) {
+      bool f2 = true;
+      printf ("%s\n        {", i ? "," : "");
+      json_field (10, &f2, "name", os->drive_mappings[i].name);
+      json_field (10, &f2, "dev", os->drive_mappings[i].device);
+      fputs ("\n        }", stdout);
+    }
+    fputs ("\n      ]", stdout);
+  }
+
   if (os->have_applications) {
     json_key (6, &first, "applications");
     fputs ("[", stdout);
@@ -255,10 +292,13 @@ json_os (const struct gc_inspect_os *os)
       snprintf (epoch, sizeof epoch, "%d", a->epoch);
       printf ("%s\n        {", i ? "," : "");
       json_field (10, &f2, "name", a->name);
+      json_field (10, &f2, "display_name", a->display_name);
       json_field (10, &f2, "epoch", a->epoch > 0 ? epoch : NULL);
       json_field (10, &f2, "version", a->version);
       json_field (10, &f2, "release", a->release);
       json_field (10, &f2, "arch", a->arch);
+      json_field (10, &f2, "install_path", a->install_path);
+      json_field (10, &f2, "publisher", a->publisher);
       json_field (10, &f2, "url", a->url);
       json_field (10, &f2, "source_package", a->source_package);
       json_field (10, &f2, "summary", a->summary);
