@@ -1,0 +1,35 @@
+#!/bin/bash -
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 the guestcell developers
+#
+# virt-cat on the Windows-like guest: Windows paths with a drive letter
+# and backslashes, matched case-insensitively as Windows would, through
+# the drive letters of the guest's registry; plain /paths in any case;
+# a missing file is one error naming the path and the others still
+# print.  One launch.
+#
+#   test-virt-cat-windows.sh VIRT-CAT
+
+source "$GC_TESTS_SRCDIR/functions.sh"
+require_appliance
+vc="$(tool_under_test "$1")"
+img="$(guest windows)"
+
+# The hosts file has CRLF line ends, as Windows writes it.
+run "$vc" -a "$img" 'C:\Windows\System32\drivers\etc\hosts' \
+  'c:\WINDOWS\system32\DRIVERS\ETC\HOSTS' \
+  '/windows/System32/Drivers/etc/hosts' \
+  'C:\Windows\nosuch.txt' \
+  'C:/Users/Administrator/Desktop/notes.txt' \
+  'D:\anything.txt'
+expect_rc 1
+n="$(grep -c $'^10\\.0\\.2\\.2\tgateway\\.guestcell\\.test\r$' "$T/out")"
+[ "$n" -eq 3 ] || { cat -A "$T/out"; fail "the hosts file was not printed 3 times (got $n)"; }
+grep -q '^Remember to install the updates.$' "$T/out" || { cat "$T/out"; fail "C:/Users/...: not printed"; }
+[ "$(wc -l < "$T/err")" -eq 2 ] || { cat "$T/err"; fail "not two error lines"; }
+grep -q '^virt-cat: error: C:\\Windows\\nosuch.txt: No such file or directory$' "$T/err" ||
+  { cat "$T/err"; fail "the missing file's error"; }
+grep -q '^virt-cat: error: D:\\anything.txt: the guest has no drive D:$' "$T/err" ||
+  { cat "$T/err"; fail "the missing drive's error"; }
+ok "Windows paths: drive letter, backslashes, any case; missing file and drive"
+check_clean "windows"
