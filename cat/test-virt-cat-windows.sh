@@ -6,7 +6,7 @@
 # and backslashes, matched case-insensitively as Windows would, through
 # the drive letters of the guest's registry; plain /paths in any case;
 # a missing file is one error naming the path and the others still
-# print.  One launch.
+# print; a dual-boot disk needs -m.  Three launches.
 #
 #   test-virt-cat-windows.sh VIRT-CAT
 
@@ -32,4 +32,12 @@ grep -q '^virt-cat: error: C:\\Windows\\nosuch.txt: No such file or directory$' 
 grep -q '^virt-cat: error: D:\\anything.txt: the guest has no drive D:$' "$T/err" ||
   { cat "$T/err"; fail "the missing drive's error"; }
 ok "Windows paths: drive letter, backslashes, any case; missing file and drive"
+# Two OSes on one disk: virt-cat cannot choose, and says so.
+run "$vc" -a "$(guest dualboot)" /etc/HOSTNAME
+expect_rc 3
+expect_one_error '^virt-cat: error: several operating systems were found \(/dev/sda2, /dev/sda1\): use -m to say which one to mount$'
+run "$vc" -a "$(guest dualboot)" -m /dev/sda1 /windows/system32/cmd.exe
+expect_rc 0
+[ "$(head -c 2 "$T/out")" = MZ ] || fail "dualboot -m /dev/sda1: not the PE file"
+ok "dual boot: several OSes is exit 3 and one line; -m chooses"
 check_clean "windows"

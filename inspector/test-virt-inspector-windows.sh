@@ -9,7 +9,8 @@
 # from cmd.exe's PE header, the 64- and 32-bit Uninstall entries), its
 # --json holding the same facts; the guest with a corrupt SOFTWARE hive
 # inspected without a crash, keeping what SYSTEM says, -v saying why the
-# rest is left out.  One launch per run, three runs.
+# rest is left out; a dual-boot disk with Windows 7 and openSUSE-like
+# Linux.  One launch per run, four runs.
 #
 #   test-virt-inspector-windows.sh VIRT-INSPECTOR
 
@@ -18,7 +19,7 @@ require_appliance
 vi="$(tool_under_test "$1")"
 here="$(dirname "$0")"
 source "$here/golden.sh"
-build_guests windows windows-damaged
+build_guests windows windows-damaged dualboot
 
 img="$(guest windows)"
 sum_before="$(sha256sum < "$img")"
@@ -44,4 +45,10 @@ golden windows-damaged
 grep -q 'SOFTWARE: not a valid registry hive' "$T/err" ||
   fail "windows-damaged: -v does not say the SOFTWARE hive is corrupt"
 ok "windows-damaged: inspected, and -v says the hive is corrupt"
+# One disk, two OSes: Windows 7-like (the older registry paths, a 32-bit
+# cmd.exe, control set 2) beside an openSUSE-like Linux (no os-release).
+run "$vi" -a "$(guest dualboot)"
+expect_rc 0
+no_errors dualboot
+golden dualboot
 check_clean "windows"
