@@ -167,11 +167,16 @@ has_pv_label (const char *name)
   return false;
 }
 
-/* True if any guest disk or partition is an LVM physical volume.  Running
- * lvm costs most of a second under TCG, so guests without LVM skip it. */
+/* True if any guest disk, partition or running md array is an LVM
+ * physical volume.  Running lvm costs most of a second under TCG, so
+ * guests without LVM skip it. */
 static bool
 any_pv (void)
 {
+  CLEANUP_FREE_STRINGS char **md = gc_d_md_arrays ();
+  for (size_t j = 0; md && md[j]; ++j)
+    if (has_pv_label (md[j] + strlen ("/dev/")))
+      return true;
   char *const *d = gc_d_guest_disks ();
   for (size_t i = 0; d[i]; ++i) {
     if (has_pv_label (d[i]))
