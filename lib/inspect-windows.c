@@ -46,6 +46,19 @@ gc_int_case_path (gc_h *g, const char *path, char **real)
     gc_int_error_errno (g, EINVAL, "%s: not an absolute path", path);
     return -1;
   }
+  /* Most paths have the case Windows gave them: one call, not one
+   * directory listing per component (System32 holds thousands). */
+  CLEANUP_FREE struct gc_stat *st = gc_lstat (g, path);
+  if (st == NULL && dead (g))
+    return -1;
+  if (st && strstr (path, "/.") == NULL && strstr (path, "//") == NULL) {
+    *real = strdup (path);
+    if (*real == NULL) {
+      gc_int_perror (g, "strdup");
+      return -1;
+    }
+    return 1;
+  }
   CLEANUP_FREE char *copy = strdup (path);
   char *r = strdup ("/");
   if (copy == NULL || r == NULL) {
