@@ -63,7 +63,6 @@ probe_uncached (const char *dev, struct probe *p)
   blkid_probe_set_superblocks_flags (pr, BLKID_SUBLKS_LABEL |
                                      BLKID_SUBLKS_UUID | BLKID_SUBLKS_TYPE);
   blkid_probe_enable_partitions (pr, 1);
-  blkid_probe_set_partitions_flags (pr, BLKID_PARTS_ENTRY_DETAILS);
   int rc = blkid_do_safeprobe (pr);
   int r = 0;
   if (rc == 0) {
@@ -228,25 +227,52 @@ do_vfs_uuid (const char *device)
   return gc_d_blkid_tag (device, "UUID");
 }
 
+/* A partition's entry in its disk's table (PART_ENTRY_UUID, _NAME,
+ * _OFFSET...), "" if none: malloc'd, NULL after replying.  A probe of
+ * its own, uncached: entry details make blkid read the whole disk's
+ * table for each partition, which the probing of every launch
+ * (list_filesystems) does not need; only drive letters and PARTUUID=
+ * or PARTLABEL= ask. */
+static char *
+part_entry_tag (const char *partition, const char *tag)
+{
+  blkid_probe pr = blkid_new_probe_from_filename (partition);
+  if (pr == NULL) {
+    reply_with_perror ("%s: %s", gc_d_action (), partition);
+    return NULL;
+  }
+  blkid_probe_enable_superblocks (pr, 0);
+  blkid_probe_enable_partitions (pr, 1);
+  blkid_probe_set_partitions_flags (pr, BLKID_PARTS_ENTRY_DETAILS);
+  const char *v = NULL;
+  if (blkid_do_safeprobe (pr) == 0)
+    blkid_probe_lookup_value (pr, tag, &v, NULL);
+  char *r = strdup (v ? v : "");
+  blkid_free_probe (pr);
+  if (r == NULL)
+    reply_with_perror ("malloc");
+  return r;
+}
+
 /* PART_ENTRY_UUID (caller frees); NULL after replying. */
 char *
 do_part_uuid (const char *partition)
 {
-  return gc_d_blkid_tag (partition, "PART_ENTRY_UUID");
+  return part_entry_tag (partition, "PART_ENTRY_UUID");
 }
 
 /* PART_ENTRY_NAME (caller frees); NULL after replying. */
 char *
 do_part_name (const char *partition)
 {
-  return gc_d_blkid_tag (partition, "PART_ENTRY_NAME");
+  return part_entry_tag (partition, "PART_ENTRY_NAME");
 }
 
 /* PART_ENTRY_OFFSET in bytes; -1 after replying. */
 int64_t
 do_part_offset (const char *partition)
 {
-  CLEANUP_FREE char *s = gc_d_blkid_tag (partition, "PART_ENTRY_OFFSET");
+  CLEANUP_FREE char *s = part_entry_tag (partition, "PART_ENTRY_OFFSET");
   if (s == NULL)
     return -1;
   char *end;
