@@ -259,14 +259,25 @@ do_md_stop_all (void)
   return 0;
 }
 
-/* 0, or -1 after replying.  mdadm reads a configuration that names only
- * the guest's disks and their partitions (never the appliance's) and
- * accepts every array whatever its home host. */
+/* 0, or -1 after replying.  Nothing is done unless a guest disk or
+ * partition is an md member.  mdadm reads a configuration that names
+ * only the guest's disks and their partitions (never the appliance's)
+ * and accepts every array whatever its home host. */
 int
 do_md_assemble (void)
 {
   static const char conf[] = "/run/gc-mdadm.conf";
   char *const *d = gc_d_guest_disks ();
+
+  /* mdadm and its module cost most of a second under TCG: only when
+   * blkid saw a member (the probe is cached for list_filesystems). */
+  int have = gc_d_disks_have_type ("linux_raid_member");
+  if (have == -1)
+    return -1;
+  if (have == 0) {
+    gc_d_debug ("md_assemble: no md member: mdadm not run");
+    return 0;
+  }
 
   CLEANUP_FCLOSE FILE *f = fopen (conf, "we");
   if (f == NULL) {

@@ -165,6 +165,10 @@ extern char *gc_d_blkid_tag (const char *device, const char *tag);
  * unmounting. */
 extern void gc_d_hive_close (void);
 
+/* 1 if a guest disk or partition holds the blkid TYPE (through the
+ * probe cache), 0 if none does, -1 after replying.  (daemon/fs.c) */
+extern int gc_d_disks_have_type (const char *type);
+
 /* Unmount everything under the guest's root; -1 after replying. */
 extern int gc_d_umount_all (bool reply_errors);
 

@@ -287,36 +287,80 @@ do_part_offset (const char *partition)
   return sectors * 512;
 }
 
+/* Append "/dev/NAME"; -1 after replying. */
+static int
+append_dev (string_vector *v, const char *name)
+{
+  char *s;
+  if (asprintf (&s, "/dev/%s", name) == -1)
+    s = NULL;
+  if (s == NULL || string_vector_append (v, s) == -1) {
+    free (s);
+    reply_with_perror ("malloc");
+    return -1;
+  }
+  return 0;
+}
+
+/* Append the guest's partitions, and the disks without any, as
+ * appliance paths; -1 after replying. */
+static int
+disk_candidates (string_vector *cand)
+{
+  char *const *disks = gc_d_guest_disks ();
+  for (size_t i = 0; disks[i]; ++i) {
+    CLEANUP_FREE_STRINGS char **parts = gc_d_disk_partitions (disks[i]);
+    if (parts == NULL) {
+      reply_with_perror ("%s: /sys/block/%s", gc_d_action (), disks[i]);
+      return -1;
+    }
+    if (parts[0] == NULL && append_dev (cand, disks[i]) == -1)
+      return -1;
+    for (size_t j = 0; parts[j]; ++j)
+      if (append_dev (cand, parts[j]) == -1)
+        return -1;
+  }
+  return 0;
+}
+
+/* See daemon.h. */
+int
+gc_d_disks_have_type (const char *type)
+{
+  string_vector cand = EMPTY_VECTOR;
+  if (disk_candidates (&cand) == -1)
+    return -1;
+  if (string_vector_append (&cand, NULL) == -1) {
+    gc_string_vector_free (&cand);
+    reply_with_perror ("malloc");
+    return -1;
+  }
+  size_t np;
+  struct probe *p = probe_devices (cand.ptr, &np);
+  gc_string_vector_free (&cand);
+  if (p == NULL)
+    return -1;
+  int r = 0;
+  for (size_t i = 0; i < np && r == 0; ++i) {
+    const char *t = probe_get (&p[i], "TYPE");
+    r = t && strcmp (t, type) == 0;
+  }
+  probes_free (p, np);
+  return r;
+}
+
 /* Pairs of /dev/sdXN or /dev/VG/LV and a filesystem type (caller
  * frees); NULL after replying. */
 char **
 do_list_filesystems (void)
 {
-  char *const *disks = gc_d_guest_disks ();
   string_vector cand = EMPTY_VECTOR;
   char **r = NULL;
   struct probe *p = NULL;
   size_t np = 0;
 
-  for (size_t i = 0; disks[i]; ++i) {
-    CLEANUP_FREE_STRINGS char **parts = gc_d_disk_partitions (disks[i]);
-    if (parts == NULL) {
-      reply_with_perror ("list_filesystems: /sys/block/%s", disks[i]);
-      goto out;
-    }
-    if (parts[0] == NULL) {
-      char *s;
-      if (asprintf (&s, "/dev/%s", disks[i]) == -1 ||
-          string_vector_append (&cand, s) == -1)
-        goto enomem;
-    }
-    for (size_t j = 0; parts[j]; ++j) {
-      char *s;
-      if (asprintf (&s, "/dev/%s", parts[j]) == -1 ||
-          string_vector_append (&cand, s) == -1)
-        goto enomem;
-    }
-  }
+  if (disk_candidates (&cand) == -1)
+    goto out;
   /* Then md arrays (once assembled), then LVs (which may be on them). */
   for (int k = 0; k < 2; ++k) {
     CLEANUP_FREE_STRINGS char **more = k == 0 ? gc_d_md_arrays ()

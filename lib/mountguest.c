@@ -581,15 +581,9 @@ append_copy (gc_h *g, string_vector *v, const char *s)
 int
 gc_scan_volumes (gc_h *g)
 {
-  CLEANUP_FREE_STRINGS char **fs = gc_list_filesystems (g);
-  if (fs == NULL)
+  /* Each does nothing (no exec) unless the disks hold its members. */
+  if (gc_md_assemble (g) == -1)
     return -1;
-  for (size_t i = 0; fs[i] && fs[i + 1]; i += 2)
-    if (strcmp (fs[i + 1], "linux_raid_member") == 0) {
-      if (gc_md_assemble (g) == -1)
-        return -1;
-      break;
-    }
   return gc_lvm_scan (g, 1);
 }
 
