@@ -107,6 +107,18 @@ compare_app (const void *x, const void *y)
   return r;
 }
 
+/* See internal.h. */
+void
+gc_int_apps_take (struct gc_inspect_os *os, gc_int_app_vector *apps)
+{
+  if (apps->len > 1)
+    qsort (apps->ptr, apps->len, sizeof apps->ptr[0], compare_app);
+  os->applications = apps->ptr;
+  os->nr_applications = apps->len;
+  os->have_applications = 1;
+  *apps = (gc_int_app_vector) EMPTY_VECTOR;
+}
+
 /* One dpkg stanza being read. */
 struct dpkg_stanza {
   char *package, *status, *version, *arch, *source, *homepage;
@@ -616,13 +628,10 @@ gc_int_inspect_applications (gc_h *g, struct gc_inspect_os *os)
       gc_int_apps_free (&apps);
       return -1;
     }
-    if (r == 0) {
-      if (apps.len)
-        qsort (apps.ptr, apps.len, sizeof apps.ptr[0], compare_app);
-      os->applications = apps.ptr;
-      os->nr_applications = apps.len;
-      os->have_applications = 1;
-    }
+    if (r == 0)
+      gc_int_apps_take (os, &apps);
+    else
+      gc_int_apps_free (&apps);
     return 0;
   }
   for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; ++i) {
@@ -655,11 +664,7 @@ gc_int_inspect_applications (gc_h *g, struct gc_inspect_os *os)
                     os->root, dbs[i].path);
     gc_int_debug (g, "inspect: %s: %s: %zu installed packages", os->root,
                   dbs[i].path, apps.len);
-    if (apps.len)
-      qsort (apps.ptr, apps.len, sizeof apps.ptr[0], compare_app);
-    os->applications = apps.ptr;
-    os->nr_applications = apps.len;
-    os->have_applications = 1;
+    gc_int_apps_take (os, &apps);
     return 0;
   }
   gc_int_debug (g, "inspect: %s: no reader for %s databases yet", os->root,

@@ -490,14 +490,8 @@ inspect_drives (gc_h *g, struct gc_inspect_os *os, const struct hives *h,
   return 0;
 }
 
-static int
-compare_app (const void *x, const void *y)
-{
-  const struct gc_inspect_app *a = x, *b = y;
-  return strcmp (a->name, b->name);
-}
-
-/* The applications of one Uninstall key. */
+/* The applications of one Uninstall key: 0 (also when the hive has no
+ * such key), 1 if the hive cannot be read, -1 on error. */
 static int
 uninstall_key (gc_h *g, const struct hives *h, const char *key,
                gc_int_app_vector *apps, bool *fatal)
@@ -509,7 +503,7 @@ uninstall_key (gc_h *g, const struct hives *h, const char *key,
       return -1;
     }
     gc_int_debug (g, "inspect: %s: %s", h->software, gc_last_error (g));
-    return 0;
+    return gc_last_errno (g) == ENOENT ? 0 : 1;
   }
   int ret = -1;
   for (size_t i = 0; subkeys[i]; ++i) {
@@ -556,24 +550,15 @@ inspect_apps (gc_h *g, struct gc_inspect_os *os, const struct hives *h,
   if (h->software == NULL)
     return 0;
   gc_int_app_vector apps = EMPTY_VECTOR;
-  for (size_t i = 0; i < 2; ++i)
-    if (uninstall_key (g, h, keys[i], &apps, fatal) == -1) {
-      gc_int_apps_free (&apps);
-      return -1;
-    }
+  int r = 0;
+  for (size_t i = 0; i < 2 && r == 0; ++i)
+    r = uninstall_key (g, h, keys[i], &apps, fatal);
   /* An unreadable hive is no list, not an empty one. */
-  CLEANUP_FREE_STRINGS char **probe =
-    gc_hive_subkeys (g, h->software, "Microsoft");
-  if (probe == NULL) {
+  if (r == 0)
+    gc_int_apps_take (os, &apps);
+  else
     gc_int_apps_free (&apps);
-    return dead (g) ? (*fatal = true, -1) : 0;
-  }
-  if (apps.len > 1)
-    qsort (apps.ptr, apps.len, sizeof apps.ptr[0], compare_app);
-  os->applications = apps.ptr;
-  os->nr_applications = apps.len;
-  os->have_applications = 1;
-  return 0;
+  return r == -1 ? -1 : 0;
 }
 
 /* The PE header of cmd.exe. */

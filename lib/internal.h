@@ -333,6 +333,11 @@ extern char *gc_int_parse_sysconfig_hostname (const char *text, size_t len);
 DEFINE_VECTOR_TYPE (gc_int_app_vector, struct gc_inspect_app);
 extern void gc_int_app_free (struct gc_inspect_app *a);
 extern void gc_int_apps_free (gc_int_app_vector *v);
+/* Sort the applications (by name, then version) and move them into os,
+ * which then has an application list (empty or not); *apps is left
+ * empty. */
+extern void gc_int_apps_take (struct gc_inspect_os *os,
+                              gc_int_app_vector *apps);
 /* Package databases: append the installed packages to *apps.  A
  * truncated database keeps what parsed.  -1 on ENOMEM, else 0. */
 extern int gc_int_parse_dpkg_status (const char *text, size_t len,
