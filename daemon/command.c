@@ -8,6 +8,7 @@
 
 #include <config.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -166,4 +167,23 @@ command (char **out, char **err, const char *prog, ...)
   va_end (args);
   argv[n] = NULL;
   return commandv (out, err, (char *const *) argv);
+}
+
+/* See daemon.h. */
+void
+reply_tool_failure (char *err, const char *fs, ...)
+{
+  va_list args;
+  CLEANUP_FREE char *what = NULL;
+  va_start (args, fs);
+  if (vasprintf (&what, fs, args) == -1)
+    what = NULL;
+  va_end (args);
+
+  size_t n = err ? strlen (err) : 0;
+  while (n > 0 && isspace ((unsigned char) err[n - 1]))
+    err[--n] = '\0';
+  CLEANUP_FREE char *msg = n > 0 ? gc_d_names_to_user (err) : NULL;
+  reply_with_error ("%s: %s", what ? what : gc_d_action (),
+                    msg && *msg ? msg : "no error message");
 }

@@ -24,25 +24,14 @@
 #include "daemon.h"
 #include "gc-daemon-actions.h"
 
-static void
-chomp (char *s)
-{
-  size_t n = s ? strlen (s) : 0;
-  while (n > 0 && isspace ((unsigned char) s[n - 1]))
-    s[--n] = '\0';
-}
-
 /* Reply with a tool's failure: its stderr with the user's device names. */
 static void
 reply_tool_error (const char *tool, int st, char *err)
 {
-  chomp (err);
-  CLEANUP_FREE char *msg = err && *err ? gc_d_names_to_user (err) : NULL;
   if (st == -1)
     reply_with_perror ("%s: %s", gc_d_action (), tool);
   else
-    reply_with_error ("%s: %s failed: %s", gc_d_action (), tool,
-                      msg && *msg ? msg : "no error message");
+    reply_tool_failure (err, "%s: %s failed", gc_d_action (), tool);
 }
 
 /* A UUID argument: hex digits and '-' only (so never an option), or

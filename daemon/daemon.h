@@ -127,6 +127,12 @@ extern void gc_d_free_strings (char **list);
 extern int command (char **out, char **err, const char *prog, ...)
   __attribute__ ((sentinel));
 extern int commandv (char **out, char **err, char *const *argv);
+/* Reply with a tool that failed: the message fs formats ("mkfs: /dev/sda1:
+ * mkfs.ext4 failed"), then ": " and the tool's stderr err, its trailing
+ * blank space cut (err is changed) and the appliance's disk names made
+ * the user's ("no error message" if it said nothing). */
+extern void reply_tool_failure (char *err, const char *fs, ...)
+  __attribute__ ((format (printf, 2, 3)));
 
 /* Forget what blkid probing found (daemon/fs.c): called before every
  * action that writes, since it may change what is on the devices. */

@@ -438,13 +438,8 @@ run_mkfs (const char *fstype, const char *device, char *const *argv)
     char *usage = err ? strcasestr (err, "\nusage:") : NULL;
     if (usage)
       *usage = '\0';
-    size_t n = err ? strlen (err) : 0;
-    while (n > 0 && isspace ((unsigned char) err[n - 1]))
-      err[--n] = '\0';
-    CLEANUP_FREE char *msg = err ? gc_d_names_to_user (err) : NULL;
-    reply_with_error ("mkfs: %s on %s: %s failed: %s", fstype,
-                      user ? user : device, argv[0],
-                      msg && *msg ? msg : "no error message");
+    reply_tool_failure (err, "mkfs: %s on %s: %s failed", fstype,
+                        user ? user : device, argv[0]);
     return -1;
   }
   return 0;

@@ -116,10 +116,7 @@ run_lvm (char **out, char *const *args)
     return -1;
   }
   if (st != 0) {
-    chomp (err);
-    CLEANUP_FREE char *msg = err ? gc_d_names_to_user (err) : NULL;
-    reply_with_error ("%s: lvm %s failed: %s", gc_d_action (), args[0],
-                      msg && *msg ? msg : "no error message");
+    reply_tool_failure (err, "%s: lvm %s failed", gc_d_action (), args[0]);
     if (out) {
       free (*out);
       *out = NULL;

@@ -174,12 +174,8 @@ mount_ntfs (const char *device, const char *udev, const char *mountpoint,
       reply_with_perror ("mount: %s on %s: ntfs-3g", udev, mountpoint);
       return -1;
     }
-    size_t n = err ? strlen (err) : 0;
-    while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
-      err[--n] = '\0';
-    CLEANUP_FREE char *msg = err ? gc_d_names_to_user (err) : NULL;
-    reply_with_error ("mount: %s on %s (ntfs): ntfs-3g failed: %s", udev,
-                      mountpoint, msg && *msg ? msg : "no error message");
+    reply_tool_failure (err, "mount: %s on %s (ntfs): ntfs-3g failed", udev,
+                        mountpoint);
     return -1;
   }
   return 0;

@@ -41,13 +41,8 @@ run_parted (const char *device, char *const *argv)
     char *p;
     while (err && (p = strstr (err, "sh: 1: udevadm: not found\n")) != NULL)
       memmove (p, p + 26, strlen (p + 26) + 1);
-    size_t n = err ? strlen (err) : 0;
-    while (n > 0 && isspace ((unsigned char) err[n - 1]))
-      err[--n] = '\0';
-    CLEANUP_FREE char *msg = err ? gc_d_names_to_user (err) : NULL;
-    reply_with_error ("%s: %s: parted failed: %s", gc_d_action (),
-                      user ? user : device,
-                      msg && *msg ? msg : "no error message");
+    reply_tool_failure (err, "%s: %s: parted failed", gc_d_action (),
+                        user ? user : device);
     return -1;
   }
   gc_d_wait_partitions (device);
