@@ -262,6 +262,7 @@ gc_options_free (void)
   gc_opts.format = NULL;
   free (gc_tool_windows_root);
   gc_tool_windows_root = NULL;
+  gc_tool_windows_free ();
 }
 
 /* Messages. */

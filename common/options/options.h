@@ -129,6 +129,15 @@ extern int gc_tool_launch (gc_h *g);
 extern int gc_tool_mount (gc_h *g, bool readonly);
 /* The Windows root gc_tool_mount mounted, or NULL. */
 extern char *gc_tool_windows_root;
+/* With gc_tool_windows_root set: the real guest path of a Windows path
+ * ("C:\Windows\win.ini", "c:/windows/WIN.INI", "\Windows\win.ini" or
+ * "/Windows/win.ini"), with the drive its letter names mounted at "/"
+ * and every component matched case-insensitively.  Caller frees; NULL
+ * after printing the error (*fatal_r set if going on is pointless: the
+ * appliance is gone, out of memory).  (common/options/windows.c) */
+extern char *gc_tool_windows_path (gc_h *g, const char *path, int *fatal_r);
+/* Forget the drive letters read (gc_options_free calls it). */
+extern void gc_tool_windows_free (void);
 
 /* True when stdout is a pipe whose reader has gone (EPIPE). */
 extern bool gc_tool_stdout_broken (void);
