@@ -16,6 +16,7 @@
 
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -251,6 +252,24 @@ gc_int_wait_sock (gc_h *g, short events, int64_t deadline_us)
   return wait_fd (g, g->sock, events, deadline_us, "appliance");
 }
 
+/* Remove the private directory and what is in it: the socket, and the
+ * overlays of read-only drives that a killed qemu could not remove.  It
+ * holds only files that we or qemu made. */
+static void
+remove_tmpdir (const char *dir)
+{
+  DIR *d = opendir (dir);
+
+  if (d) {
+    struct dirent *e;
+    while ((e = readdir (d)) != NULL)
+      if (strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0)
+        unlinkat (dirfd (d), e->d_name, 0);
+    closedir (d);
+  }
+  rmdir (dir);
+}
+
 /* See internal.h. */
 void
 gc_int_stop_appliance (gc_h *g, int timeout)
@@ -282,19 +301,17 @@ gc_int_stop_appliance (gc_h *g, int timeout)
     g->console_fd = -1;
   }
   if (g->tmpdir) {
-    char path[PATH_MAX];
-    snprintf (path, sizeof path, "%s/sock", g->tmpdir);
-    unlink (path);
-    rmdir (g->tmpdir);
+    remove_tmpdir (g->tmpdir);
     free (g->tmpdir);
     g->tmpdir = NULL;
   }
 }
 
 /* The child: qemu in its own process group, killed when we die, stdout
- * and stderr on the console pipe.  Never returns. */
+ * and stderr on the console pipe, envp its environment.  Never
+ * returns. */
 static void __attribute__ ((noreturn))
-exec_qemu (char **argv, int console_w, pid_t parent)
+exec_qemu (char **argv, char **envp, int console_w, pid_t parent)
 {
   sigset_t all;
   int null;
@@ -313,9 +330,39 @@ exec_qemu (char **argv, int console_w, pid_t parent)
       dup2 (console_w, 1) == -1 || dup2 (console_w, 2) == -1)
     _exit (126);
   close_range (3, ~0U, 0);
-  execvp (argv[0], argv);
+  execvpe (argv[0], argv, envp);
   dprintf (2, "%s: %s\n", argv[0], strerror (errno));
   _exit (127);
+}
+
+/* qemu's environment: ours, with TMPDIR the private directory, where
+ * qemu makes the overlays of read-only drives.  NULL on ENOMEM. */
+static char **
+qemu_environment (const char *tmpdir)
+{
+  string_vector v = EMPTY_VECTOR;
+  char *t;
+
+  for (char **e = environ; *e; ++e) {
+    char *c;
+    if (strncmp (*e, "TMPDIR=", 7) == 0)
+      continue;
+    if ((c = strdup (*e)) == NULL || string_vector_append (&v, c) == -1) {
+      free (c);
+      goto nomem;
+    }
+  }
+  if (asprintf (&t, "TMPDIR=%s", tmpdir) == -1)
+    goto nomem;
+  if (string_vector_append (&v, t) == -1) {
+    free (t);
+    goto nomem;
+  }
+  return gc_strings_from_vector (&v);
+
+ nomem:
+  gc_string_vector_free (&v);
+  return NULL;
 }
 
 static void
@@ -347,7 +394,7 @@ gc_launch (gc_h *g)
 {
   int64_t t0 = gc_int_now_us (), deadline;
   struct gc_appliance ap = { .lock_fd = -1 };
-  CLEANUP_FREE_STRINGS char **argv = NULL;
+  CLEANUP_FREE_STRINGS char **argv = NULL, **envp = NULL;
   CLEANUP_CLOSE int lsock = -1;
   int console[2] = { -1, -1 };
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -407,6 +454,11 @@ gc_launch (gc_h *g)
   argv = gc_int_qemu_argv (g, &ap, accel, addr.sun_path);
   if (argv == NULL)
     goto error;
+  envp = qemu_environment (g->tmpdir);
+  if (envp == NULL) {
+    gc_int_perror (g, "launch: qemu's environment");
+    goto error;
+  }
   debug_argv (g, argv);
 
   if (pipe2 (console, O_CLOEXEC) == -1) {
@@ -417,7 +469,7 @@ gc_launch (gc_h *g)
     pid_t parent = getpid ();
     pid = fork ();
     if (pid == 0)
-      exec_qemu (argv, console[1], parent);
+      exec_qemu (argv, envp, console[1], parent);
   }
   if (pid == -1) {
     gc_int_perror (g, "launch: fork");

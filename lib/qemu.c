@@ -8,7 +8,8 @@
  * (uncompressed vmlinux), virtio-pci devices, one vCPU, and kernel
  * arguments that skip what a throw-away VM does not need.  Drives are
  * virtio-blk in the order added with their format always given (qemu
- * never probes); the appliance's root image comes last, read-only, found
+ * never probes), read-only ones behind a throwaway overlay; the
+ * appliance's root image comes last, read-only, found
  * by the init through its serial.  The daemon's channel is a
  * virtio-serial port connected to our unix socket; the serial console
  * goes to qemu's stdout, which is our pipe. */
@@ -276,9 +277,18 @@ gc_int_qemu_argv (gc_h *g, const struct gc_appliance *ap, const char *accel,
     fmt = escape (d->format);
     if (file == NULL || fmt == NULL)
       goto nomem;
+    /* A read-only drive is still writable for the appliance: its writes
+     * (a journal or log replayed by the mount, an md resync) land in a
+     * throwaway qcow2 overlay that qemu makes in our private directory
+     * (its TMPDIR), so the guest is seen as it would see itself after
+     * its own crash recovery while the image is opened read-only and
+     * stays byte-identical.  It takes no lock: the disk of a running VM
+     * can be read (gc_add_drive has warned).  A drive that is written
+     * keeps qemu's locking, so qemu refuses an image in use. */
     if (add (&v, "-drive") == -1 ||
         addf (&v, "file=%s,format=%s,if=none,id=hd%zu,%s", file, fmt, i,
-              d->readonly ? "readonly=on" : "cache=writeback") == -1 ||
+              d->readonly ? "snapshot=on,file.locking=off,cache=unsafe"
+              : "cache=writeback") == -1 ||
         add (&v, "-device") == -1 ||
         addf (&v, "virtio-blk-pci,drive=hd%zu", i) == -1)
       goto nomem;
