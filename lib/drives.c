@@ -221,3 +221,30 @@ gc_int_check_qcow2 (gc_h *g, const char *filename)
   }
   return check_qcow2 (g, filename, buf, len, size, &has_backing);
 }
+
+/* qemu's image locks (file-posix): a process using an image holds a
+ * shared OFD lock on byte 100 + N for each permission N it has, and on
+ * byte 200 + N for each permission it denies to others.  Permission 1
+ * is "write". */
+#define QEMU_LOCK_PERM_BASE 100
+#define QEMU_LOCK_SHARED_BASE 200
+#define QEMU_PERM_WRITE 1
+
+/* See internal.h. */
+int
+gc_int_image_in_use (const char *filename, bool writers_only)
+{
+  CLEANUP_CLOSE int fd = open (filename, O_RDONLY | O_CLOEXEC);
+  struct flock fl = {
+    .l_type = F_WRLCK,
+    .l_whence = SEEK_SET,
+    .l_start = writers_only ? QEMU_LOCK_PERM_BASE + QEMU_PERM_WRITE
+                            : QEMU_LOCK_PERM_BASE,
+    .l_len = writers_only ? 1
+                          : QEMU_LOCK_SHARED_BASE + 100 - QEMU_LOCK_PERM_BASE,
+  };
+
+  if (fd == -1 || fcntl (fd, F_OFD_GETLK, &fl) == -1)
+    return -1;
+  return fl.l_type != F_UNLCK;
+}

@@ -311,6 +311,20 @@ gc_add_drive (gc_h *g, const char *filename,
     return -1;
   }
 
+  /* A running VM's disk: read, with a warning; never written. */
+  if (d.readonly && gc_int_image_in_use (d.filename, true) == 1)
+    gc_int_warning (g, "%s: the image is in use by another process for "
+                    "writing (a running VM?): what is read from it may "
+                    "be inconsistent", filename);
+  if (!d.readonly && gc_int_image_in_use (d.filename, false) == 1) {
+    gc_int_error_errno (g, EBUSY, "%s: the image is in use by another "
+                        "process (a running VM?): refused, as writing to "
+                        "it could corrupt the guest", filename);
+    free (d.filename);
+    free (d.format);
+    return -1;
+  }
+
   if (gc_drive_vector_append (&g->drives, d) == -1) {
     gc_int_perror (g, "add_drive");
     free (d.filename);

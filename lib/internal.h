@@ -373,6 +373,11 @@ extern char **gc_int_qemu_argv (gc_h *g, const struct gc_appliance *ap,
  * allowed).  Returns a malloc'd format name, NULL on error. */
 extern char *gc_int_probe_format (gc_h *g, const char *filename,
                                   bool allow_backing);
+/* Whether another process holds qemu's image locks on the file: with
+ * writers_only, one that has it open for writing (a running VM); else
+ * any qemu using it.  1 yes, 0 no, -1 if it cannot be told (no OFD
+ * locks, unreadable). */
+extern int gc_int_image_in_use (const char *filename, bool writers_only);
 /* The same header check for a drive given as qcow2 (gc_launch calls it
  * before qemu starts), so a truncated image is one clear error.  -1 on
  * error. */
