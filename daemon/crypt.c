@@ -288,7 +288,7 @@ do_md_assemble (void)
     return -1;
   }
   CLEANUP_FREE char *err = NULL;
-  int st = command (NULL, &err, "mdadm", "--assemble", "--scan", "--readonly",
+  int st = command (NULL, &err, "mdadm", "--assemble", "--scan",
                     "--no-degraded", "--config", conf, NULL);
   /* Status 1 also means "no array found": not an error here. */
   if (st != 0 && st != 1) {

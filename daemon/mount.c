@@ -245,25 +245,6 @@ do_mount (const char *device, const char *mountpoint, const char *options,
   const char *target_path = strcmp (mountpoint, "/") == 0 ? gc_d_sysroot
     : target;
   int r = mount (device, target_path, type, flags, data);
-  if (r == -1 && errno == EROFS && (flags & MS_RDONLY)) {
-    /* A dirty journal on a read-only device: mount without replaying. */
-    const char *extra = NULL;
-    if (strcmp (type, "ext3") == 0 || strcmp (type, "ext4") == 0)
-      extra = "noload";
-    else if (strcmp (type, "xfs") == 0)
-      extra = "norecovery";
-    if (extra) {
-      CLEANUP_FREE char *d2 = NULL;
-      if (asprintf (&d2, "%s%s%s", data, *data ? "," : "", extra) == -1) {
-        reply_with_perror ("malloc");
-        return -1;
-      }
-      gc_d_debug ("mount: %s: retrying with %s", udev, d2);
-      r = mount (device, target_path, type, flags, d2);
-    }
-    else
-      errno = EROFS;
-  }
   if (r == -1) {
     reply_with_perror ("mount: %s on %s (%s)", udev, mountpoint, type);
     return -1;

@@ -117,7 +117,7 @@ extern void gc_free_strings (char **list);
  * entries it cannot resolve are skipped with a warning event.  -1 on
  * error. */
 extern char **gc_find_linux_roots (gc_h *g);
-/* Assemble the md RAID arrays (read-only) and activate the LVM volume
+/* Assemble the md RAID arrays and activate the LVM volume
  * groups found on the disks, so that list_filesystems sees what is on
  * them (gc_find_roots does it first).  0, or -1 on error. */
 extern int gc_scan_volumes (gc_h *g);

@@ -178,8 +178,8 @@ ACTIONS = [
     (52, "md_stop_all", "RVoid", [], [],
      "Stop every running md array."),
     (53, "md_assemble", "RVoid", [], [],
-     "Start, read-only, every md array whose members are on the guest's "
-     "disks (arrays missing members are left alone)."),
+     "Start every md array whose members are on the guest's disks "
+     "(arrays missing members are left alone)."),
     (54, "md_list", "RStringList", [], [],
      "The running md arrays: /dev/md/NAME where mdadm made that link, "
      "else /dev/mdN."),
