@@ -54,6 +54,16 @@
  *                                    U in mdadm's form, 8:8:8:8 hex digits;
  *                                    every array is stopped before the
  *                                    appliance shuts down)
+ *   sync                             (everything written reaches the
+ *                                    image: the daemon's sync(2))
+ *   crash [SECONDS]                  (the last command: wait SECONDS,
+ *                                    then kill qemu with nothing synced
+ *                                    or unmounted, as a VM that crashed
+ *                                    or was snapshotted while running
+ *                                    leaves its disk: ext4 commits its
+ *                                    journal every 5 s but writes the
+ *                                    blocks home later, an xfs log
+ *                                    synced is not checkpointed)
  *
  * Words are separated by blanks; in a word \040 stands for a space
  * (as in fstab: "/Program\040Files", "label=System\040Reserved").  For
@@ -136,6 +146,7 @@ static const struct {
   { "mbr-id", 2, 2 }, { "umount-all", 0, 0 }, { "rpmdb", 1, 1 },
   { "luks-format", 2, 3 }, { "md-create", 4, 18 },
   { "part-set-mbr-id", 3, 3 }, { "part-set-bootable", 3, 3 },
+  { "sync", 0, 0 }, { "crash", 0, 1 },
 };
 
 /* Commands followed by a text (<<END ... END). */
@@ -341,6 +352,12 @@ parse_recipe (const char *path, cmd_vector *cmds)
              recipe_name);
     return -1;
   }
+  for (size_t i = 0; i + 1 < cmds->len; ++i)
+    if (strcmp (cmds->ptr[i].argv.ptr[0], "crash") == 0) {
+      fprintf (stderr, "%s:%d: crash must be the last command\n",
+               recipe_name, cmds->ptr[i].lineno);
+      return -1;
+    }
   return 0;
 }
 
@@ -488,6 +505,21 @@ run_cmd (gc_h *g, const struct cmd *c)
   }
   else if (strcmp (n, "umount-all") == 0)
     r = gc_umount_all (g);
+  else if (strcmp (n, "sync") == 0)
+    r = gc_sync (g);
+  else if (strcmp (n, "crash") == 0) {
+    /* The next call finds the handle cancelled and kills qemu (SIGKILL)
+     * before sending anything. */
+    if (c->argv.len > 1)
+      sleep (atoi (a[1]));
+    gc_user_cancel (g);
+    if (gc_sync (g) == 0 || gc_get_state (g) != GC_STATE_CLOSED) {
+      fprintf (stderr, "%s:%d: crash: the appliance was not killed\n",
+               recipe_name, c->lineno);
+      return -1;
+    }
+    return 0;
+  }
   else if (strcmp (n, "part-set-mbr-id") == 0)
     r = gc_part_set_mbr_id (g, a[1], atoi (a[2]),
                             (int) strtol (a[3], NULL, 0));
@@ -598,6 +630,8 @@ build (const char *recipe, const char *output)
   for (size_t i = 1; i < cmds.len; ++i)
     if (run_cmd (g, &cmds.ptr[i]) == -1)
       goto out;
+  if (strcmp (cmds.ptr[cmds.len - 1].argv.ptr[0], "crash") == 0)
+    goto done;
   /* md arrays: unmounted and stopped, their superblocks marked clean. */
   for (size_t i = 1; i < cmds.len; ++i)
     if (strcmp (cmds.ptr[i].argv.ptr[0], "md-create") == 0) {
@@ -611,6 +645,7 @@ build (const char *recipe, const char *output)
     fprintf (stderr, "make-guest: %s\n", gc_last_error (g));
     goto out;
   }
+ done:
   if (rename (tmp, output) == -1) {
     perror (output);
     goto out;
