@@ -58,6 +58,10 @@ struct gc_drive_opts {
   const char *format;           /* "raw", "qcow2"... or NULL to probe */
   int readonly;
   int allow_backing;            /* a probed image may have a backing file */
+  /* With format "qcow2": the host files that its header (or that of a
+   * qcow2 of its backing chain) may name as its external data file,
+   * NULL-terminated; NULL: none.  A probed image with one is refused. */
+  char *const *allowed_data_files;
 };
 /* Add a disk image (CONFIG state).  The Nth drive added is /dev/sd(a+N)
  * in the appliance.  Checks that the file exists and, when the format is

@@ -94,6 +94,7 @@ gc_close (gc_h *g)
   for (size_t i = 0; i < g->drives.len; ++i) {
     free (g->drives.ptr[i].filename);
     free (g->drives.ptr[i].format);
+    gc_strings_free (g->drives.ptr[i].allowed_data_files);
   }
   gc_drive_vector_reset (&g->drives);
   gc_event_handler_vector_reset (&g->events);
@@ -294,13 +295,13 @@ gc_add_drive (gc_h *g, const char *filename,
     d.format = gc_int_probe_format (g, d.filename, opts->allow_backing);
   else if (strcmp (opts->format, "qcow2") == 0) {
     /* The user said qcow2: check the header anyway (a truncated image is
-     * one clear error), and backing files are the user's choice. */
-    d.format = gc_int_probe_format (g, d.filename, true);
-    if (d.format && strcmp (d.format, "qcow2") != 0) {
-      gc_int_error_errno (g, EINVAL, "%s: not a qcow2 image", filename);
-      free (d.format);
-      d.format = NULL;
-    }
+     * one clear error); backing files are the user's choice (named in a
+     * warning), external data files only those allowed. */
+    if (gc_int_check_qcow2 (g, d.filename, opts->allowed_data_files, true)
+        == 0)
+      d.format = strdup ("qcow2");
+    else
+      errno = EINVAL;
   }
   else
     d.format = strdup (opts->format);
@@ -325,7 +326,16 @@ gc_add_drive (gc_h *g, const char *filename,
     return -1;
   }
 
+  if (opts->allowed_data_files &&
+      (d.allowed_data_files = gc_strings_copy (opts->allowed_data_files))
+      == NULL) {
+    gc_int_perror (g, "add_drive");
+    free (d.filename);
+    free (d.format);
+    return -1;
+  }
   if (gc_drive_vector_append (&g->drives, d) == -1) {
+    gc_strings_free (d.allowed_data_files);
     gc_int_perror (g, "add_drive");
     free (d.filename);
     free (d.format);

@@ -32,6 +32,7 @@ struct gc_drive {
   char *filename;               /* absolute path */
   char *format;                 /* "raw", "qcow2"...: never NULL after add */
   bool readonly;
+  char **allowed_data_files;    /* qcow2 external data files allowed */
 };
 DEFINE_VECTOR_TYPE (gc_drive_vector, struct gc_drive);
 
@@ -378,10 +379,14 @@ extern char *gc_int_probe_format (gc_h *g, const char *filename,
  * any qemu using it.  1 yes, 0 no, -1 if it cannot be told (no OFD
  * locks, unreadable). */
 extern int gc_int_image_in_use (const char *filename, bool writers_only);
-/* The same header check for a drive given as qcow2 (gc_launch calls it
- * before qemu starts), so a truncated image is one clear error.  -1 on
- * error. */
-extern int gc_int_check_qcow2 (gc_h *g, const char *filename);
+/* The header check of a drive given as qcow2 (gc_add_drive, and
+ * gc_launch again before qemu starts), so a truncated image is one
+ * clear error; an external data file of the image or of a qcow2 in its
+ * backing chain must be one of allowed_data_files (NULL-terminated, or
+ * NULL).  With report, the backing chain is named in a debug message
+ * and one warning.  -1 on error. */
+extern int gc_int_check_qcow2 (gc_h *g, const char *filename,
+                               char *const *allowed_data_files, bool report);
 
 /* lib/launch.c: kill qemu (SIGTERM, then SIGKILL after timeout seconds;
  * 0 = at once) and reap it, close the channel, remove the temporary

@@ -414,7 +414,8 @@ gc_launch (gc_h *g)
 
   for (size_t i = 0; i < g->drives.len; ++i)
     if (strcmp (g->drives.ptr[i].format, "qcow2") == 0 &&
-        gc_int_check_qcow2 (g, g->drives.ptr[i].filename) == -1)
+        gc_int_check_qcow2 (g, g->drives.ptr[i].filename,
+                            g->drives.ptr[i].allowed_data_files, false) == -1)
       goto error;
 
   /* Before taking the appliance's lock: the KVM probe boots one. */

@@ -35,6 +35,26 @@ gc_strings_len (char *const *list)
 }
 
 char **
+gc_strings_copy (char *const *list)
+{
+  size_t n = gc_strings_len (list);
+  char **r;
+
+  if (list == NULL)
+    return NULL;
+  r = calloc (n + 1, sizeof *r);
+  if (r == NULL)
+    return NULL;
+  for (size_t i = 0; i < n; ++i)
+    if ((r[i] = strdup (list[i])) == NULL) {
+      gc_strings_free (r);
+      errno = ENOMEM;
+      return NULL;
+    }
+  return r;
+}
+
+char **
 gc_strings_from_vector (string_vector *v)
 {
   if (string_vector_append (v, NULL) == -1)

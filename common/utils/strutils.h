@@ -15,6 +15,9 @@
 extern void gc_strings_free (char **list);
 /* Number of strings in a NULL-terminated list. */
 extern size_t gc_strings_len (char *const *list);
+/* A copy of a NULL-terminated list of strings (NULL for NULL); NULL
+ * with errno ENOMEM on error.  The caller frees with gc_strings_free. */
+extern char **gc_strings_copy (char *const *list);
 /* Turn a string_vector into a NULL-terminated list (appends the NULL);
  * NULL on ENOMEM, in which case the vector is left as it was. */
 extern char **gc_strings_from_vector (string_vector *v);
