@@ -311,11 +311,9 @@ scan_guest (const struct gc_opt_drive *drives, size_t n, df_row_vector *rows)
   CLEANUP_GC_HANDLE gc_h *g = gc_tool_create_handle ();
   if (g == NULL)
     return GC_EXIT_ERROR;
-  for (size_t i = 0; i < n; ++i) {
-    struct gc_drive_opts o = { .format = drives[i].format, .readonly = 1 };
-    if (gc_add_drive (g, drives[i].filename, &o) == -1)
+  for (size_t i = 0; i < n; ++i)
+    if (gc_tool_add_drive (g, &drives[i], true) == -1)
       return gc_tool_handle_error (g);
-  }
   if (gc_tool_launch (g) == -1)
     return GC_EXIT_LAUNCH;
   if (gc_scan_volumes (g) == -1)

@@ -25,11 +25,12 @@ struct gc_tool_options gc_opts = {
   .program_name = "guestcell",
   .drives = EMPTY_VECTOR,
   .mounts = EMPTY_VECTOR,
+  .data_files = EMPTY_VECTOR,
 };
 
 enum {
   OPT_ADD = 1, OPT_FORMAT, OPT_MOUNT, OPT_VERBOSE, OPT_TRACE, OPT_VERSION,
-  OPT_HELP, OPT_LONG, OPT_SHORT,
+  OPT_HELP, OPT_LONG, OPT_SHORT, OPT_DATA_FILE,
 };
 
 static void
@@ -127,6 +128,14 @@ callback (poptContext ctx, enum poptCallbackReason reason,
   case OPT_MOUNT:
     add_mount (arg);
     break;
+  case OPT_DATA_FILE: {
+    char *f = strdup (arg);
+    if (f == NULL || string_vector_append (&gc_opts.data_files, f) == -1) {
+      free (f);
+      usage_error ("out of memory");
+    }
+    break;
+  }
   case OPT_VERBOSE:
     gc_opts.verbose = 1;
     break;
@@ -154,6 +163,9 @@ struct poptOption gc_common_options[] = {
     "Add a disk image (repeatable)", "IMAGE" },
   { "format", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, OPT_FORMAT,
     "Format of the following -a images (raw, qcow2...); alone: probe", "FMT" },
+  { "allow-data-file", '\0', POPT_ARG_STRING, NULL, OPT_DATA_FILE,
+    "Allow a --format=qcow2 image to keep its data in this host file "
+    "(repeatable)", "FILE" },
   { "mount", 'm', POPT_ARG_STRING, NULL, OPT_MOUNT,
     "Mount a filesystem instead of finding the guest's root (repeatable)",
     "DEV[:MNT[:OPTS[:FSTYPE]]]" },
@@ -213,6 +225,10 @@ gc_options_parse (int argc, char **argv, const struct poptOption *table,
   int r;
   while ((r = poptGetNextOpt (ctx)) > 0)
     ;
+  /* --allow-data-file: a NULL-terminated list for gc_drive_opts. */
+  if (gc_opts.data_files.len > 0 &&
+      string_vector_append (&gc_opts.data_files, NULL) == -1)
+    usage_error ("out of memory");
   if (r < -1) {
     usage_error ("%s: %s", poptBadOption (ctx, POPT_BADOPTION_NOALIAS),
                  poptStrerror (r));
@@ -258,6 +274,7 @@ gc_options_free (void)
     free (gc_opts.mounts.ptr[i].fstype);
   }
   gc_opt_mount_vector_reset (&gc_opts.mounts);
+  gc_string_vector_free (&gc_opts.data_files);
   free (gc_opts.format);
   gc_opts.format = NULL;
   free (gc_tool_windows_root);
@@ -442,12 +459,21 @@ gc_tool_close_handle (gc_h *g)
 }
 
 int
+gc_tool_add_drive (gc_h *g, const struct gc_opt_drive *d, bool readonly)
+{
+  struct gc_drive_opts o = {
+    .format = d->format, .readonly = readonly,
+    .allowed_data_files = gc_opts.data_files.len ? gc_opts.data_files.ptr
+    : NULL,
+  };
+  return gc_add_drive (g, d->filename, &o);
+}
+
+int
 gc_tool_add_drives (gc_h *g, bool readonly)
 {
   for (size_t i = 0; i < gc_opts.drives.len; ++i) {
-    const struct gc_opt_drive *d = &gc_opts.drives.ptr[i];
-    struct gc_drive_opts o = { .format = d->format, .readonly = readonly };
-    if (gc_add_drive (g, d->filename, &o) == -1) {
+    if (gc_tool_add_drive (g, &gc_opts.drives.ptr[i], readonly) == -1) {
       gc_tool_handle_error (g);
       return -1;
     }

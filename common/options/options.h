@@ -58,6 +58,8 @@ struct gc_tool_options {
   gc_opt_drive_vector drives;
   gc_opt_mount_vector mounts;
   char *format;                 /* the current --format, NULL: probe */
+  string_vector data_files;     /* --allow-data-file, NULL-terminated
+                                   after gc_options_parse if not empty */
   int verbose;
   int trace;
   /* Set by the callback, acted upon by gc_options_parse. */
@@ -117,6 +119,10 @@ gc_tool_cleanup_handle (void *ptr)
 }
 #define CLEANUP_GC_HANDLE __attribute__ ((cleanup (gc_tool_cleanup_handle)))
 
+/* Add one -a with the --allow-data-file list; -1 on error (recorded on
+ * the handle, not printed). */
+extern int gc_tool_add_drive (gc_h *g, const struct gc_opt_drive *d,
+                              bool readonly);
 /* Add every -a, read-only if asked.  -1 on error (printed). */
 extern int gc_tool_add_drives (gc_h *g, bool readonly);
 /* Launch; -1 on error (printed). */
