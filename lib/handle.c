@@ -283,6 +283,16 @@ gc_add_drive (gc_h *g, const char *filename,
                         filename);
     return -1;
   }
+  if (!S_ISREG (st.st_mode) && !S_ISBLK (st.st_mode)) {
+    gc_int_error_errno (g, EINVAL, "%s: not a disk image (neither a file "
+                        "nor a block device)", filename);
+    return -1;
+  }
+  if (S_ISREG (st.st_mode) && st.st_size == 0) {
+    gc_int_error_errno (g, EINVAL, "%s: an empty file (0 bytes), not a disk "
+                        "image", filename);
+    return -1;
+  }
 
   d.readonly = opts->readonly;
   d.filename = realpath (filename, NULL);
