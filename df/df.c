@@ -318,6 +318,9 @@ scan_guest (const struct gc_opt_drive *drives, size_t n, df_row_vector *rows)
     return GC_EXIT_LAUNCH;
   if (gc_scan_volumes (g) == -1)
     return gc_tool_handle_error (g);
+  int code = gc_tool_check_disk_images (g, drives, n);
+  if (code != GC_EXIT_OK)
+    return code;
   CLEANUP_FREE_STRINGS char **fs = gc_list_filesystems (g);
   if (fs == NULL)
     return gc_tool_handle_error (g);

@@ -336,8 +336,12 @@ inspect (gc_h *g)
 
   int code = GC_EXIT_OK;
   if (insp->nr_oses == 0) {
-    gc_tool_error ("no operating system was found on the disk");
-    code = GC_EXIT_NO_ROOT;
+    code = gc_tool_check_disk_images (g, gc_opts.drives.ptr,
+                                      gc_opts.drives.len);
+    if (code == GC_EXIT_OK) {
+      gc_tool_error ("no operating system was found on the disk");
+      code = GC_EXIT_NO_ROOT;
+    }
   }
   else if ((json ? write_json (insp) : write_xml (insp)) == -1
            || fflush (stdout) == EOF || ferror (stdout)) {

@@ -562,6 +562,27 @@ mount_by_options (gc_h *g, bool readonly)
 }
 
 /* See options.h. */
+int
+gc_tool_check_disk_images (gc_h *g, const struct gc_opt_drive *drives,
+                           size_t n)
+{
+  CLEANUP_FREE_STRINGS char **fs = gc_list_filesystems (g);
+  CLEANUP_FREE_STRINGS char **parts = fs ? gc_list_partitions (g) : NULL;
+
+  if (fs == NULL || parts == NULL)
+    return gc_tool_handle_error (g);
+  if (fs[0] || parts[0])
+    return GC_EXIT_OK;
+  if (n == 1)
+    gc_tool_error ("%s: no partition and no filesystem found: "
+                   "is it a disk image?", drives[0].filename);
+  else
+    gc_tool_error ("no partition and no filesystem found on the disk "
+                   "images: are they disk images?");
+  return GC_EXIT_NO_ROOT;
+}
+
+/* See options.h. */
 char *gc_tool_windows_root;
 
 int
@@ -577,23 +598,13 @@ gc_tool_mount (gc_h *g, bool readonly)
   size_t nl = gc_strings_len (linux_roots);
   size_t n = nl + gc_strings_len (windows_roots);
   if (n == 0) {
-    /* Nothing at all on the disks is most likely not a disk image. */
-    CLEANUP_FREE_STRINGS char **fs = gc_list_filesystems (g);
-    CLEANUP_FREE_STRINGS char **parts = fs ? gc_list_partitions (g) : NULL;
-    if (fs == NULL || parts == NULL)
-      return gc_tool_handle_error (g);
-    if (fs[0] == NULL && parts[0] == NULL) {
-      if (gc_opts.drives.len == 1)
-        gc_tool_error ("%s: no partition and no filesystem found: "
-                       "is it a disk image?", gc_opts.drives.ptr[0].filename);
-      else
-        gc_tool_error ("no partition and no filesystem found on the disk "
-                       "images: are they disk images?");
-    }
-    else
-      gc_tool_error ("no operating system was found on the disk image%s: "
-                     "use -m to say what to mount",
-                     gc_opts.drives.len > 1 ? "s" : "");
+    int code = gc_tool_check_disk_images (g, gc_opts.drives.ptr,
+                                          gc_opts.drives.len);
+    if (code != GC_EXIT_OK)
+      return code;
+    gc_tool_error ("no operating system was found on the disk image%s: "
+                   "use -m to say what to mount",
+                   gc_opts.drives.len > 1 ? "s" : "");
     return GC_EXIT_NO_ROOT;
   }
   if (n > 1) {

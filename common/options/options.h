@@ -119,6 +119,14 @@ gc_tool_cleanup_handle (void *ptr)
 }
 #define CLEANUP_GC_HANDLE __attribute__ ((cleanup (gc_tool_cleanup_handle)))
 
+/* Nothing at all on the disks (no partition, no filesystem) is most
+ * likely not a disk image: then print so, naming the image if there is
+ * one (drives: the n images of this appliance), and return
+ * GC_EXIT_NO_ROOT.  GC_EXIT_OK if there is something; another exit code
+ * after an error (printed). */
+extern int gc_tool_check_disk_images (gc_h *g,
+                                      const struct gc_opt_drive *drives,
+                                      size_t n);
 /* Add one -a with the --allow-data-file list; -1 on error (recorded on
  * the handle, not printed). */
 extern int gc_tool_add_drive (gc_h *g, const struct gc_opt_drive *d,
