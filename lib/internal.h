@@ -149,10 +149,26 @@ struct gc_int_call {
   void *ret;                    /* decoded into; caller xdr_frees */
   int fd_in;                    /* FileIn: stream this fd, else -1 */
   int fd_out;                   /* FileOut: write the stream here, else -1 */
+  /* FileOut into memory instead of fd_out (which is then -1): the
+   * stream is appended to *out_buf (malloc'd, NUL-terminated, the
+   * caller frees it even on error), its length in *out_len. */
+  char **out_buf;
+  size_t *out_len;
+  /* FileOut: more than this many bytes (0: no limit) stops the stream
+   * (a cancel to the daemon) with an EFBIG error. */
+  uint64_t out_limit;
 };
 /* State must be READY; goes BUSY for the call.  -1 on error, with the
  * daemon's message and errno, or a protocol error. */
 extern int gc_int_call (gc_h *g, struct gc_int_call *c);
+/* lib/guestfile.c: a whole guest regular file in memory (malloc'd,
+ * NUL-terminated, *len its length), if it is at most max bytes: checked
+ * by a stat before the transfer and while it runs.  NULL on error (EFBIG
+ * when too large), recorded on the handle. */
+extern char *gc_int_read_guest_file (gc_h *g, const char *path,
+                                     uint64_t max, size_t *len);
+/* The most the core reads of one package database file. */
+#define GC_INSPECT_FILE_MAX (64 * 1024 * 1024)
 /* Conversions of string lists for the stubs: -1/NULL on error. */
 extern int gc_int_list_to_xdr (gc_h *g, const char *name, char *const *list,
                                char ***val, unsigned *len);

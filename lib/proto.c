@@ -665,14 +665,37 @@ write_local (int fd, const char *buf, size_t n)
   return ret;
 }
 
-/* FileOut: after an OK reply, copy the chunks to c->fd_out until the end.
- * 0 done; 1 the daemon cancelled (its error recorded) or writing locally
- * failed (that error recorded), the channel in step; -1 broken. */
+/* Append n bytes to the call's memory buffer, keeping a NUL after
+ * them.  -1 with errno on error. */
+static int
+append_local (struct gc_int_call *c, const char *data, size_t n)
+{
+  size_t cap = *c->out_buf ? *c->out_len + 1 : 0;
+  if (*c->out_len + n + 1 > cap) {
+    size_t want = cap ? cap : 65536;
+    while (want < *c->out_len + n + 1)
+      want *= 2;
+    char *p = realloc (*c->out_buf, want);
+    if (p == NULL)
+      return -1;
+    *c->out_buf = p;
+  }
+  memcpy (*c->out_buf + *c->out_len, data, n);
+  *c->out_len += n;
+  (*c->out_buf)[*c->out_len] = '\0';
+  return 0;
+}
+
+/* FileOut: after an OK reply, copy the chunks to c->fd_out (or c->out_buf)
+ * until the end.  0 done; 1 the daemon cancelled (its error recorded),
+ * writing locally failed or the limit was passed (that error recorded),
+ * the channel in step; -1 broken. */
 static int
 stream_out (struct call *st)
 {
   int local_errno = 0;
   int daemon_cancelled = 0;
+  uint64_t total = 0;
 
   for (;;) {
     size_t len, data_len;
@@ -702,22 +725,33 @@ stream_out (struct call *st)
     }
     if (data_len == 0)
       break;
-    if (local_errno == 0 && write_local (st->c->fd_out, data, data_len) == -1) {
-      local_errno = errno;
-      gc_int_debug (st->g, "%s: writing the local file failed (%s): "
-                    "cancelling the transfer", st->c->name,
-                    strerror (local_errno));
-      /* Ask the daemon to stop, then drain what is in flight. */
-      if (send_end_chunk (st, 1) == -1)
-        return -1;
-    }
+    if (local_errno)
+      continue;                 /* draining after our cancel */
+    total += data_len;
+    if (st->c->out_limit && total > st->c->out_limit)
+      errno = EFBIG;
+    else if ((st->c->out_buf ? append_local (st->c, data, data_len)
+              : write_local (st->c->fd_out, data, data_len)) == 0)
+      continue;
+    local_errno = errno;
+    gc_int_debug (st->g, "%s: %s: cancelling the transfer", st->c->name,
+                  local_errno == EFBIG ? "over the size limit"
+                  : strerror (local_errno));
+    /* Ask the daemon to stop, then drain what is in flight. */
+    if (send_end_chunk (st, 1) == -1)
+      return -1;
   }
 
-  if (local_errno) {
+  if (local_errno == EFBIG)
+    gc_int_error_errno (st->g, EFBIG, "%s: more than %ju bytes: the transfer "
+                        "was stopped", st->c->name,
+                        (uintmax_t) st->c->out_limit);
+  else if (local_errno) {
     errno = local_errno;
     gc_int_perror (st->g, "%s: write", st->c->name);
-    return 1;
   }
+  if (local_errno)
+    return 1;
   return daemon_cancelled ? 1 : 0;
 }
 
@@ -756,7 +790,7 @@ transact (struct call *st, bool *ret_decoded)
   if (r == 1)
     return 1;
 
-  if (c->fd_out >= 0)
+  if (c->fd_out >= 0 || c->out_buf)
     return stream_out (st);
   return 0;
 }

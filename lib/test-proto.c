@@ -851,6 +851,44 @@ test_calls (void)
     close (p[1]);
   }
   {
+    /* FileOut into memory, whole, then over a limit: the core cancels
+     * (the fake daemon checks the cancel chunk) and says EFBIG. */
+    struct gc_download_args args = { .path = (char *) "/f" };
+    char *mem = NULL;
+    size_t mem_len = 0;
+    struct gc_int_call dl = {
+      .name = "download", .proc = GC_PROC_DOWNLOAD,
+      .args_fn = (xdrproc_t) xdr_gc_download_args, .args = &args,
+      .fd_in = -1, .fd_out = -1, .out_buf = &mem, .out_len = &mem_len,
+      .out_limit = DL_SIZE,
+    };
+    start (&run, child_download);
+    r = gc_int_call (run.g, &dl);
+    bool same = r == 0 && mem_len == DL_SIZE && mem[DL_SIZE] == '\0';
+    for (size_t i = 0; same && i < DL_SIZE; ++i)
+      same = mem[i] == pattern (i);
+    CHECK (same && run.g->state == GC_STATE_READY,
+           "download into memory, limit = its size: %zu bytes, identical",
+           mem_len);
+    finish (&run);
+    CHECK (child_ok (&run), "fake daemon for the memory download was happy");
+    free (mem);
+    mem = NULL;
+    mem_len = 0;
+
+    dl.out_limit = 1000;
+    start (&run, child_download_epipe);
+    r = gc_int_call (run.g, &dl);
+    CHECK (r == -1 && gc_last_errno (run.g) == EFBIG
+           && err_has (run.g, "download: more than 1000 bytes")
+           && mem_len == 0 && run.g->state == GC_STATE_READY,
+           "download over its limit: stopped, EFBIG, nothing kept, READY");
+    CHECK (gc_ping (run.g) == 0, "channel in step after the limit's cancel");
+    finish (&run);
+    CHECK (child_ok (&run), "fake daemon saw the limit's cancel chunk");
+    free (mem);
+  }
+  {
     int fd = open ("/dev/null", O_WRONLY);
     start (&run, child_download_cancel);
     r = gc_download (run.g, "/f", fd);
