@@ -566,40 +566,6 @@ read_rpm (gc_h *g, struct gc_inspect_os *os, gc_int_app_vector *apps)
   return 0;
 }
 
-/* A whole guest file of any size (read_file stops at 2 MiB, and a
- * desktop's dpkg status is larger), through a temporary file.  NULL on
- * error, recorded on the handle. */
-static char *
-download (gc_h *g, const char *path, size_t *len)
-{
-  CLEANUP_FCLOSE FILE *f = tmpfile ();
-  if (f == NULL) {
-    gc_int_perror (g, "tmpfile");
-    return NULL;
-  }
-  if (gc_download (g, path, fileno (f)) == -1)
-    return NULL;
-  if (fseeko (f, 0, SEEK_END) == -1) {
-    gc_int_perror (g, "fseeko");
-    return NULL;
-  }
-  off_t size = ftello (f);
-  if (size < 0 || size > 256 * 1024 * 1024) {
-    gc_int_error (g, "%s: too large", path);
-    return NULL;
-  }
-  char *buf = malloc (size + 1);
-  rewind (f);
-  if (buf == NULL || fread (buf, 1, size, f) != (size_t) size) {
-    gc_int_perror (g, "read %s", path);
-    free (buf);
-    return NULL;
-  }
-  buf[size] = '\0';
-  *len = size;
-  return buf;
-}
-
 /* See internal.h. */
 int
 gc_int_inspect_applications (gc_h *g, struct gc_inspect_os *os)
@@ -645,11 +611,15 @@ gc_int_inspect_applications (gc_h *g, struct gc_inspect_os *os)
       return 0;
     }
     size_t len;
-    CLEANUP_FREE char *t = download (g, dbs[i].path, &len);
+    /* read_file stops at 2 MiB, and a desktop's dpkg status is larger. */
+    int64_t t0 = gc_int_now_us ();
+    CLEANUP_FREE char *t = gc_int_read_guest_file (g, dbs[i].path,
+                                                   GC_INSPECT_FILE_MAX, &len);
     if (t == NULL) {
       if (g->state != GC_STATE_READY)
         return -1;
-      gc_int_debug (g, "inspect: %s: %s: %s", os->root, dbs[i].path,
+      gc_int_debug (g, "inspect: %s: applications left out (after %.0f ms): "
+                    "%s", os->root, (gc_int_now_us () - t0) / 1e3,
                     gc_last_error (g));
       return 0;
     }
