@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -76,7 +77,6 @@ has_sandbox (gc_h *g, const char *qemu)
 {
   CLEANUP_FREE char *path = which (qemu), *cachedir = NULL, *yes = NULL,
     *no = NULL, *out = NULL;
-  char tmpl[] = "/tmp/gc-qemu-help-XXXXXX";
   struct stat st;
   uint64_t h = 0xcbf29ce484222325ULL;
   char buf[PATH_MAX + 100];
@@ -105,10 +105,10 @@ has_sandbox (gc_h *g, const char *qemu)
   if (access (no, F_OK) == 0)
     return false;
 
-  fd = mkstemp (tmpl);
+  /* qemu's answer goes to memory, not to a file in /tmp. */
+  fd = memfd_create ("gc-qemu-help", MFD_CLOEXEC);
   if (fd == -1)
     return false;
-  unlink (tmpl);
   pid = fork ();
   if (pid == 0) {
     int null = open ("/dev/null", O_RDWR);
