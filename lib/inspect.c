@@ -1075,6 +1075,11 @@ gc_inspect (gc_h *g, unsigned flags)
       goto error;
   }
   gc_int_fslist_free (&l);
+  if (gc_int_inspection_make_safe (insp) == -1) {
+    gc_int_perror (g, "inspect");
+    gc_inspection_free (insp);
+    return NULL;
+  }
   if (insp->nr_oses > 1)
     qsort (insp->oses, insp->nr_oses, sizeof insp->oses[0], compare_os);
   return insp;

@@ -161,6 +161,9 @@ struct gc_int_call {
 /* State must be READY; goes BUSY for the call.  -1 on error, with the
  * daemon's message and errno, or a protocol error. */
 extern int gc_int_call (gc_h *g, struct gc_int_call *c);
+/* lib/inspect-safe.c: make every string of an inspection safe by
+ * utf8.h's rule (in place).  -1 with errno ENOMEM. */
+extern int gc_int_inspection_make_safe (struct gc_inspection *insp);
 /* lib/guestfile.c: a whole guest regular file in memory (malloc'd,
  * NUL-terminated, *len its length), if it is at most max bytes: checked
  * by a stat before the transfer and while it runs.  NULL on error (EFBIG
