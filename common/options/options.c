@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "strutils.h"
+#include "utf8.h"
 #include "options.h"
 
 struct gc_tool_options gc_opts = {
@@ -288,10 +289,12 @@ static void
 vmessage (const char *kind, const char *fs, va_list ap)
 {
   /* One write per line, so lines of parallel runs do not interleave. */
-  CLEANUP_FREE char *msg = NULL;
+  CLEANUP_FREE char *msg = NULL, *safe = NULL;
   CLEANUP_FREE char *line = NULL;
+  /* Messages quote guest strings: one line, no terminal controls. */
   if (vasprintf (&msg, fs, ap) == -1 ||
-      asprintf (&line, "%s: %s: %s\n", gc_opts.program_name, kind, msg) == -1) {
+      (safe = gc_utf8_safe_line (msg, strlen (msg))) == NULL ||
+      asprintf (&line, "%s: %s: %s\n", gc_opts.program_name, kind, safe) == -1) {
     fprintf (stderr, "%s: %s: out of memory\n", gc_opts.program_name, kind);
     return;
   }
@@ -409,6 +412,13 @@ on_event (gc_h *g, void *opaque, uint64_t event, const char *buf,
 {
   while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
     --len;
+  /* The appliance's console and the core's messages quote guest
+   * strings: each is printed as one line without terminal controls. */
+  CLEANUP_FREE char *safe = gc_utf8_safe_line (buf, len);
+  if (safe == NULL)
+    return;
+  buf = safe;
+  len = strlen (safe);
   const char *prefix;
   switch (event) {
   case GC_EVENT_LIBRARY: prefix = "guestcell: "; break;
