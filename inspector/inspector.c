@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <libxml/xmlwriter.h>
 
 #include "cleanup.h"
@@ -173,153 +174,145 @@ write_xml (const struct gc_inspection *insp)
 }
 
 /*----------------------------------------------------------------------
- * JSON: the same facts, the same names.
+ * JSON: the same facts, the same names, written by jansson.  The
+ * strings are already valid UTF-8 (gc_inspect makes them safe), which
+ * jansson requires; a NULL value leaves its key out.
  */
 
-static void
-json_string (const char *s)
+/* obj[key] = value; -1 on ENOMEM (or a string jansson refuses). */
+static int
+json_set (json_t *obj, const char *key, json_t *value)
 {
-  putchar ('"');
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-    switch (*p) {
-    case '"': fputs ("\\\"", stdout); break;
-    case '\\': fputs ("\\\\", stdout); break;
-    case '\n': fputs ("\\n", stdout); break;
-    case '\t': fputs ("\\t", stdout); break;
-    case '\r': fputs ("\\r", stdout); break;
-    default:
-      if (*p < 0x20)
-        printf ("\\u%04x", *p);
-      else
-        putchar (*p);
-    }
-  }
-  putchar ('"');
-}
-
-/* ,"key": "value" (nothing if value is NULL); *first says whether a
- * comma is due. */
-static void
-json_field (int indent, bool *first, const char *key, const char *value)
-{
-  if (value == NULL)
-    return;
-  printf ("%s\n%*s", *first ? "" : ",", indent, "");
-  *first = false;
-  json_string (key);
-  fputs (": ", stdout);
-  json_string (value);
-}
-
-static void
-json_key (int indent, bool *first, const char *key)
-{
-  printf ("%s\n%*s", *first ? "" : ",", indent, "");
-  *first = false;
-  json_string (key);
-  fputs (": ", stdout);
-}
-
-static void
-json_os (const struct gc_inspect_os *os)
-{
-  bool first = true;
-  char maj[32], min[32];
-
-  snprintf (maj, sizeof maj, "%d", os->major_version < 0 ? 0 : os->major_version);
-  snprintf (min, sizeof min, "%d", os->minor_version < 0 ? 0 : os->minor_version);
-  fputs ("    {", stdout);
-  json_field (6, &first, "root", os->root);
-  json_field (6, &first, "name", os->type);
-  json_field (6, &first, "arch", os->arch);
-  json_field (6, &first, "distro", os->distro);
-  json_field (6, &first, "product_name", os->product_name);
-  json_field (6, &first, "product_variant", os->product_variant);
-  json_field (6, &first, "major_version", maj);
-  json_field (6, &first, "minor_version", min);
-  json_field (6, &first, "windows_systemroot", os->windows_systemroot);
-  json_field (6, &first, "windows_current_control_set",
-              os->windows_current_control_set);
-  json_field (6, &first, "package_format", os->package_format);
-  json_field (6, &first, "package_management", os->package_management);
-  json_field (6, &first, "hostname", os->hostname);
-
-  json_key (6, &first, "mountpoints");
-  fputs ("[", stdout);
-  for (size_t i = 0; i < os->nr_mountpoints; ++i) {
-    bool f2 = true;
-    printf ("%s\n        {", i ? "," : "");
-    json_field (10, &f2, "dev", os->mountpoints[i].device);
-    json_field (10, &f2, "mountpoint", os->mountpoints[i].mountpoint);
-    fputs ("\n        }", stdout);
-  }
-  fputs ("\n      ]", stdout);
-
-  json_key (6, &first, "filesystems");
-  fputs ("[", stdout);
-  for (size_t i = 0; i < os->nr_filesystems; ++i) {
-    const struct gc_inspect_filesystem *f = &os->filesystems[i];
-    bool f2 = true;
-    printf ("%s\n        {", i ? "," : "");
-    json_field (10, &f2, "dev", f->device);
-    json_field (10, &f2, "type", f->type);
-    json_field (10, &f2, "label", f->label);
-    json_field (10, &f2, "uuid", f->uuid);
-    fputs ("\n        }", stdout);
-  }
-  fputs ("\n      ]", stdout);
-
-  if (os->nr_drive_mappings > 0) {
-    json_key (6, &first, "drive_mappings");
-    fputs ("[", stdout);
-    for (size_t i = 0; i < os->nr_drive_mappings; ++i) {
-      bool f2 = true;
-      printf ("%s\n        {", i ? "," : "");
-      json_field (10, &f2, "name", os->drive_mappings[i].name);
-      json_field (10, &f2, "dev", os->drive_mappings[i].device);
-      fputs ("\n        }", stdout);
-    }
-    fputs ("\n      ]", stdout);
-  }
-
-  if (os->have_applications) {
-    json_key (6, &first, "applications");
-    fputs ("[", stdout);
-    for (size_t i = 0; i < os->nr_applications; ++i) {
-      const struct gc_inspect_app *a = &os->applications[i];
-      bool f2 = true;
-      char epoch[32];
-      snprintf (epoch, sizeof epoch, "%d", a->epoch);
-      printf ("%s\n        {", i ? "," : "");
-      json_field (10, &f2, "name", a->name);
-      json_field (10, &f2, "display_name", a->display_name);
-      json_field (10, &f2, "epoch", a->epoch > 0 ? epoch : NULL);
-      json_field (10, &f2, "version", a->version);
-      json_field (10, &f2, "release", a->release);
-      json_field (10, &f2, "arch", a->arch);
-      json_field (10, &f2, "install_path", a->install_path);
-      json_field (10, &f2, "publisher", a->publisher);
-      json_field (10, &f2, "url", a->url);
-      json_field (10, &f2, "source_package", a->source_package);
-      json_field (10, &f2, "summary", a->summary);
-      json_field (10, &f2, "description", a->description);
-      fputs ("\n        }", stdout);
-    }
-    fputs ("\n      ]", stdout);
-  }
-  fputs ("\n    }", stdout);
+  return value == NULL || json_object_set_new (obj, key, value) == -1 ? -1
+    : 0;
 }
 
 static int
+json_str (json_t *obj, const char *key, const char *value)
+{
+  return value == NULL ? 0 : json_set (obj, key, json_string (value));
+}
+
+/* A version number as libguestfs's virt-inspector gives it: a string,
+ * "0" when unknown. */
+static int
+json_num (json_t *obj, const char *key, int value)
+{
+  char buf[32];
+  snprintf (buf, sizeof buf, "%d", value < 0 ? 0 : value);
+  return json_str (obj, key, buf);
+}
+
+/* The array obj[key], made and attached; NULL on ENOMEM. */
+static json_t *
+json_list (json_t *obj, const char *key)
+{
+  json_t *a = json_array ();
+  return json_set (obj, key, a) == -1 ? NULL : a;
+}
+
+/* A new object appended to the array; NULL on ENOMEM. */
+static json_t *
+json_item (json_t *array)
+{
+  json_t *o = json_object ();
+  return o == NULL || json_array_append_new (array, o) == -1 ? NULL : o;
+}
+
+static int
+json_os (json_t *oses, const struct gc_inspect_os *os)
+{
+  json_t *o = json_item (oses), *a, *e;
+  int r = 0;
+
+  if (o == NULL)
+    return -1;
+  r |= json_str (o, "root", os->root);
+  r |= json_str (o, "name", os->type);
+  r |= json_str (o, "arch", os->arch);
+  r |= json_str (o, "distro", os->distro);
+  r |= json_str (o, "product_name", os->product_name);
+  r |= json_str (o, "product_variant", os->product_variant);
+  r |= json_num (o, "major_version", os->major_version);
+  r |= json_num (o, "minor_version", os->minor_version);
+  r |= json_str (o, "windows_systemroot", os->windows_systemroot);
+  r |= json_str (o, "windows_current_control_set",
+                 os->windows_current_control_set);
+  r |= json_str (o, "package_format", os->package_format);
+  r |= json_str (o, "package_management", os->package_management);
+  r |= json_str (o, "hostname", os->hostname);
+
+  if ((a = json_list (o, "mountpoints")) == NULL)
+    return -1;
+  for (size_t i = 0; i < os->nr_mountpoints; ++i) {
+    if ((e = json_item (a)) == NULL)
+      return -1;
+    r |= json_str (e, "dev", os->mountpoints[i].device);
+    r |= json_str (e, "mountpoint", os->mountpoints[i].mountpoint);
+  }
+  if ((a = json_list (o, "filesystems")) == NULL)
+    return -1;
+  for (size_t i = 0; i < os->nr_filesystems; ++i) {
+    const struct gc_inspect_filesystem *f = &os->filesystems[i];
+    if ((e = json_item (a)) == NULL)
+      return -1;
+    r |= json_str (e, "dev", f->device);
+    r |= json_str (e, "type", f->type);
+    r |= json_str (e, "label", f->label);
+    r |= json_str (e, "uuid", f->uuid);
+  }
+  if (os->nr_drive_mappings > 0) {
+    if ((a = json_list (o, "drive_mappings")) == NULL)
+      return -1;
+    for (size_t i = 0; i < os->nr_drive_mappings; ++i) {
+      if ((e = json_item (a)) == NULL)
+        return -1;
+      r |= json_str (e, "name", os->drive_mappings[i].name);
+      r |= json_str (e, "dev", os->drive_mappings[i].device);
+    }
+  }
+  if (os->have_applications) {
+    if ((a = json_list (o, "applications")) == NULL)
+      return -1;
+    for (size_t i = 0; i < os->nr_applications; ++i) {
+      const struct gc_inspect_app *p = &os->applications[i];
+      if ((e = json_item (a)) == NULL)
+        return -1;
+      r |= json_str (e, "name", p->name);
+      r |= json_str (e, "display_name", p->display_name);
+      if (p->epoch > 0)
+        r |= json_num (e, "epoch", p->epoch);
+      r |= json_str (e, "version", p->version);
+      r |= json_str (e, "release", p->release);
+      r |= json_str (e, "arch", p->arch);
+      r |= json_str (e, "install_path", p->install_path);
+      r |= json_str (e, "publisher", p->publisher);
+      r |= json_str (e, "url", p->url);
+      r |= json_str (e, "source_package", p->source_package);
+      r |= json_str (e, "summary", p->summary);
+      r |= json_str (e, "description", p->description);
+    }
+  }
+  return r ? -1 : 0;
+}
+
+/* -1 with errno set on error. */
+static int
 write_json (const struct gc_inspection *insp)
 {
-  fputs ("{\n  \"operatingsystems\": [\n", stdout);
-  for (size_t i = 0; i < insp->nr_oses; ++i) {
-    json_os (&insp->oses[i]);
-    fputs (i + 1 < insp->nr_oses ? ",\n" : "\n", stdout);
-  }
-  fputs ("  ]\n}\n", stdout);
-  return 0;
+  json_t *root = json_object ();
+  json_t *oses = root ? json_list (root, "operatingsystems") : NULL;
+  int r = oses ? 0 : -1;
+
+  for (size_t i = 0; r == 0 && i < insp->nr_oses; ++i)
+    r = json_os (oses, &insp->oses[i]);
+  if (r == -1)
+    errno = ENOMEM;
+  else if (json_dumpf (root, stdout, JSON_INDENT (2)) == -1 ||
+           putchar ('\n') == EOF)
+    r = -1;
+  json_decref (root);
+  return r;
 }
 
 /*----------------------------------------------------------------------
