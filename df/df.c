@@ -27,8 +27,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cleanup.h"
 #include "options.h"
+#include "utf8.h"
 
 /* The options of virt-df itself. */
 static int csv, json, human, inodes, uuid, each_image;
@@ -96,22 +99,6 @@ csv_field (FILE *fp, const char *s)
     if (*s == '"')
       fputc ('"', fp);
     fputc (*s, fp);
-  }
-  fputc ('"', fp);
-}
-
-/* A JSON string. */
-static void
-json_string (FILE *fp, const char *s)
-{
-  fputc ('"', fp);
-  for (const unsigned char *p = (const unsigned char *) s; *p; ++p) {
-    if (*p == '"' || *p == '\\')
-      fprintf (fp, "\\%c", *p);
-    else if (*p < 0x20)
-      fprintf (fp, "\\u%04x", *p);
-    else
-      fputc (*p, fp);
   }
   fputc ('"', fp);
 }
@@ -236,29 +223,41 @@ print_row (const char *guest, const struct df_row *r, bool first)
   const char *name = uuid && r->uuid[0] ? r->uuid : guest;
 
   if (json) {
-    fputs (first ? "\n  {" : ",\n  {", stdout);
-    fputs ("\"guest\": ", stdout);
-    json_string (stdout, guest);
-    fputs (", \"filesystem\": ", stdout);
-    json_string (stdout, r->dev);
-    fputs (", \"type\": ", stdout);
-    json_string (stdout, r->type);
-    fputs (", \"uuid\": ", stdout);
-    json_string (stdout, r->uuid);
-    if (!inodes)
-      printf (", \"1k_blocks\": %" PRId64 ", \"used\": %" PRId64
-              ", \"available\": %" PRId64 ", \"use_percent\": %.1f",
-              v.n[0], v.n[1], v.n[2], v.percent);
-    else
-      printf (", \"inodes\": %" PRId64 ", \"iused\": %" PRId64
-              ", \"ifree\": %" PRId64 ", \"iuse_percent\": %.1f",
-              v.n[0], v.n[1], v.n[2], v.percent);
-    printf (", \"statvfs\": {\"bsize\": %" PRId64 ", \"frsize\": %" PRId64
-            ", \"blocks\": %" PRId64 ", \"bfree\": %" PRId64
-            ", \"bavail\": %" PRId64 ", \"files\": %" PRId64
-            ", \"ffree\": %" PRId64 "}}",
-            r->st.bsize, r->st.frsize, r->st.blocks, r->st.bfree,
-            r->st.bavail, r->st.files, r->st.ffree);
+    /* One record a line, made by jansson; the array around them is
+     * written as the rows come (from parallel guests, in order). */
+    json_t *o = json_pack ("{s:s, s:s, s:s, s:s}", "guest", guest,
+                           "filesystem", r->dev, "type", r->type,
+                           "uuid", r->uuid);
+    json_t *st = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                            "bsize", (json_int_t) r->st.bsize,
+                            "frsize", (json_int_t) r->st.frsize,
+                            "blocks", (json_int_t) r->st.blocks,
+                            "bfree", (json_int_t) r->st.bfree,
+                            "bavail", (json_int_t) r->st.bavail,
+                            "files", (json_int_t) r->st.files,
+                            "ffree", (json_int_t) r->st.ffree);
+    static const char *const keys[2][4] = {
+      { "1k_blocks", "used", "available", "use_percent" },
+      { "inodes", "iused", "ifree", "iuse_percent" },
+    };
+    const char *const *k = keys[inodes ? 1 : 0];
+    char *line = NULL;
+    if (o && st &&
+        json_object_set_new (o, k[0], json_integer (v.n[0])) == 0 &&
+        json_object_set_new (o, k[1], json_integer (v.n[1])) == 0 &&
+        json_object_set_new (o, k[2], json_integer (v.n[2])) == 0 &&
+        json_object_set_new (o, k[3],
+                             json_real (round (v.percent * 10) / 10)) == 0 &&
+        json_object_set (o, "statvfs", st) == 0)
+      line = json_dumps (o, JSON_REAL_PRECISION (6));
+    json_decref (o);
+    json_decref (st);
+    if (line == NULL) {
+      gc_tool_error ("out of memory");
+      return;
+    }
+    printf ("%s  %s", first ? "\n" : ",\n", line);
+    free (line);
   }
   else if (csv) {
     csv_field (stdout, name);
@@ -284,7 +283,7 @@ print_row (const char *guest, const struct df_row *r, bool first)
 }
 
 /* The display name of a guest: the base name of its first image, and
- * a '+' for each further image (as libguestfs). */
+ * a '+' for each further image (as libguestfs), made safe (utf8.h). */
 static char *
 display_name (const struct gc_opt_drive *drives, size_t n)
 {
@@ -298,7 +297,10 @@ display_name (const struct gc_opt_drive *drives, size_t n)
   for (size_t i = 1; i < n; ++i)
     name[len++] = '+';
   name[len] = '\0';
-  return name;
+  /* A file name is bytes: shown by the same rule as the guest's names. */
+  char *safe = gc_utf8_safe_line (name, len);
+  free (name);
+  return safe;
 }
 
 /* Scanning one guest. */
@@ -343,9 +345,15 @@ scan_guest (const struct gc_opt_drive *drives, size_t n, df_row_vector *rows)
     char *u = gc_vfs_uuid (g, dev);
     if (u == NULL)
       return gc_tool_handle_error (g);
-    struct df_row r = { .dev = strdup (dev), .type = strdup (type),
-                        .uuid = u, .st = *st };
-    if (r.dev == NULL || r.type == NULL ||
+    /* The names are the guest's (LVM, md, btrfs names): made safe by
+     * the one rule (utf8.h), as fields of one line, before any output
+     * (and before a child sends them to the parent, a line a row). */
+    struct df_row r = { .dev = gc_utf8_safe_line (dev, strlen (dev)),
+                        .type = gc_utf8_safe_line (type, strlen (type)),
+                        .uuid = gc_utf8_safe_line (u, strlen (u)),
+                        .st = *st };
+    free (u);
+    if (r.dev == NULL || r.type == NULL || r.uuid == NULL ||
         df_row_vector_append (rows, r) == -1) {
       free (r.dev);
       free (r.type);
