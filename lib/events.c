@@ -76,6 +76,9 @@ gc_int_debug (gc_h *g, const char *fs, ...)
   va_end (args);
 }
 
+/* A warning.  A guest can make thousands of them (an fstab of 20,000
+ * entries on devices it does not have): past GC_WARNINGS_SHOWN, they
+ * are only debug messages, counted for gc_int_warnings_summary. */
 void
 gc_int_warning (gc_h *g, const char *fs, ...)
 {
@@ -84,8 +87,35 @@ gc_int_warning (gc_h *g, const char *fs, ...)
   if (!wanted (g, GC_EVENT_WARNING))
     return;
   va_start (args, fs);
-  vevent (g, GC_EVENT_WARNING, fs, args);
+  if (g->warnings_shown < GC_WARNINGS_SHOWN) {
+    ++g->warnings_shown;
+    vevent (g, GC_EVENT_WARNING, fs, args);
+  }
+  else {
+    ++g->warnings_hidden;
+    if (g->verbose && wanted (g, GC_EVENT_LIBRARY))
+      vevent (g, GC_EVENT_LIBRARY, fs, args);
+  }
   va_end (args);
+}
+
+/* See internal.h. */
+void
+gc_int_warnings_summary (gc_h *g)
+{
+  if (g->warnings_hidden == 0)
+    return;
+  if (wanted (g, GC_EVENT_WARNING)) {
+    char *msg;
+    int len = asprintf (&msg, "%zu more warning%s not shown (-v shows "
+                        "them all)", g->warnings_hidden,
+                        g->warnings_hidden == 1 ? " was" : "s were");
+    if (len >= 0) {
+      gc_int_event (g, GC_EVENT_WARNING, msg, len, NULL, 0);
+      free (msg);
+    }
+  }
+  g->warnings_hidden = 0;
 }
 
 /* Keep the last bytes of the console for error messages. */

@@ -86,6 +86,7 @@ gc_close (gc_h *g)
   if (g == NULL)
     return;
 
+  gc_int_warnings_summary (g);
   gc_int_event (g, GC_EVENT_CLOSE, NULL, 0, NULL, 0);
   if (g->state == GC_STATE_READY && !g->cancelled)
     gc_shutdown (g);

@@ -100,6 +100,8 @@ struct gc_h {
    * handle, freed after the trace line is sent. */
   string_vector trace_scratch;
 
+  size_t warnings_shown, warnings_hidden;
+
   volatile sig_atomic_t cancelled;
 };
 
@@ -121,6 +123,11 @@ extern void gc_int_debug (gc_h *g, const char *fs, ...)
   __attribute__ ((format (printf, 2, 3)));
 extern void gc_int_warning (gc_h *g, const char *fs, ...)
   __attribute__ ((format (printf, 2, 3)));
+/* How many warnings a handle shows; the rest are counted and summed up
+ * in one warning by gc_int_warnings_summary (gc_shutdown and gc_close
+ * call it). */
+#define GC_WARNINGS_SHOWN 10
+extern void gc_int_warnings_summary (gc_h *g);
 /* Console bytes from qemu: keeps the tail, emits APPLIANCE events a line
  * at a time. */
 extern void gc_int_console_data (gc_h *g, const char *buf, size_t len);

@@ -560,6 +560,7 @@ gc_shutdown (gc_h *g)
 {
   int r = 0;
 
+  gc_int_warnings_summary (g);
   if (g->state == GC_STATE_READY) {
     int64_t t0 = gc_int_now_us ();
     int64_t deadline = t0 + (int64_t) GC_SHUTDOWN_TIMEOUT * 1000000;
