@@ -29,6 +29,10 @@
  *                                    .reg format: see make-hive.c)
  *   write-hex PATH <<END ... END     (the bytes written in hex in the
  *                                    lines, whitespace ignored)
+ *   write-repeat PATH N <<END ... END
+ *                                    (the text N times over, "@N@" in it
+ *                                    replaced by 0, 1... N-1: an fstab
+ *                                    of 20,000 entries in a few lines)
  *   copy-in HOSTPATH PATH            (a copy of a host file, e.g. /bin/true)
  *   mbr-id DEV 0xHHHHHHHH            (the MBR's 32-bit disk signature,
  *                                    random after part-init msdos)
@@ -146,7 +150,7 @@ static const struct {
   { "mbr-id", 2, 2 }, { "umount-all", 0, 0 }, { "rpmdb", 1, 1 },
   { "luks-format", 2, 3 }, { "md-create", 4, 18 },
   { "part-set-mbr-id", 3, 3 }, { "part-set-bootable", 3, 3 },
-  { "sync", 0, 0 }, { "crash", 0, 1 },
+  { "sync", 0, 0 }, { "crash", 0, 1 }, { "write-repeat", 2, 2 },
 };
 
 /* Commands followed by a text (<<END ... END). */
@@ -154,6 +158,7 @@ static bool
 takes_text (const char *name)
 {
   return strcmp (name, "write") == 0 || strcmp (name, "hive") == 0 ||
+    strcmp (name, "write-repeat") == 0 ||
     strcmp (name, "write-hex") == 0 || strcmp (name, "rpmdb") == 0;
 }
 
@@ -176,6 +181,34 @@ convert_text (struct cmd *c)
   else if (strcmp (c->argv.ptr[0], "rpmdb") == 0) {
     if (rpmdb_make (where, c->content, c->content_len, &bytes, &len) == -1)
       return -1;
+  }
+  else if (strcmp (c->argv.ptr[0], "write-repeat") == 0) {
+    char *end;
+    errno = 0;
+    long n = strtol (c->argv.ptr[2], &end, 10);
+    if (errno || *end || n < 0 || n > 1000000) {
+      fprintf (stderr, "%s: write-repeat: bad count '%s'\n", where,
+               c->argv.ptr[2]);
+      return -1;
+    }
+    FILE *m = open_memstream (&bytes, &len);
+    if (m == NULL) {
+      perror ("open_memstream");
+      return -1;
+    }
+    for (long i = 0; i < n; ++i)
+      for (size_t k = 0; k < c->content_len; ++k) {
+        if (strncmp (c->content + k, "@N@", 3) == 0) {
+          fprintf (m, "%ld", i);
+          k += 2;
+        }
+        else
+          fputc (c->content[k], m);
+      }
+    if (fclose (m) == EOF) {
+      perror ("write-repeat");
+      return -1;
+    }
   }
   else if (strcmp (c->argv.ptr[0], "write-hex") == 0) {
     bytes = malloc (c->content_len / 2 + 1);
@@ -306,10 +339,10 @@ parse_recipe (const char *path, cmd_vector *cmds)
     if (c.argv.len == 0)
       continue;
     /* write PATH <<END: the following lines up to END. */
-    if (takes_text (c.argv.ptr[0]) && c.argv.len == 3 &&
-        gc_str_prefix (c.argv.ptr[2], "<<")) {
-      CLEANUP_FREE char *end = strdup (c.argv.ptr[2] + 2);
-      free (c.argv.ptr[2]);
+    if (takes_text (c.argv.ptr[0]) && c.argv.len >= 3 &&
+        gc_str_prefix (c.argv.ptr[c.argv.len - 1], "<<")) {
+      CLEANUP_FREE char *end = strdup (c.argv.ptr[c.argv.len - 1] + 2);
+      free (c.argv.ptr[c.argv.len - 1]);
       c.argv.len--;
       size_t size = 0;
       FILE *m = open_memstream (&c.content, &size);
@@ -459,7 +492,7 @@ run_cmd (gc_h *g, const struct cmd *c)
 
   if ((strcmp (n, "write") == 0 || strcmp (n, "upload-pattern") == 0 ||
        strcmp (n, "hive") == 0 || strcmp (n, "write-hex") == 0 ||
-       strcmp (n, "rpmdb") == 0) &&
+       strcmp (n, "rpmdb") == 0 || strcmp (n, "write-repeat") == 0) &&
       make_parent (g, a[1]) == -1)
     goto error;
   if (strcmp (n, "copy-in") == 0 && make_parent (g, a[2]) == -1)
@@ -536,7 +569,7 @@ run_cmd (gc_h *g, const struct cmd *c)
     }
     r = gc_mbr_set_id (g, a[1], id);
   }
-  else if (strcmp (n, "rpmdb") == 0)
+  else if (strcmp (n, "rpmdb") == 0 || strcmp (n, "write-repeat") == 0)
     r = upload_bytes (g, a[1], c->content, c->content_len);
   else if (strcmp (n, "luks-format") == 0)
     r = gc_luks_format (g, a[1], a[2], keyword (c, 3, "uuid"));
