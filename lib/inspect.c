@@ -197,6 +197,7 @@ set_product (struct gc_int_osinfo *o, const char *v)
   if (v[0] == '\0' || o->product_name)
     return 0;
   o->product_name = strdup (v);
+  gc_int_text_clean (o->product_name);
   return o->product_name ? 0 : -1;
 }
 
@@ -260,6 +261,43 @@ key_value (char *copy, const char *key)
   return NULL;
 }
 
+/* /etc/debian_version's first line: "12.5", "7.11", or a codename
+ * ("jessie/sid", which Ubuntu has too: lsb-release, read first, tells
+ * Ubuntu; this file says nothing more of it).  Without os-release it
+ * is Debian's product name too, as libguestfs gives it ("7.11"). */
+static int
+debian_version (const char *line, struct gc_int_osinfo *o)
+{
+  const char *debian = gc_int_inspect_distro ("debian");
+  if (line[0] == '\0' || (o->distro && o->distro != debian))
+    return 0;
+  o->distro = debian;
+  int maj, min;
+  gc_int_parse_version (line, &maj, &min);
+  /* os-release gives Debian's major version only. */
+  if (maj != -1 && (o->major == -1 || o->major == maj)) {
+    o->major = maj;
+    o->minor = min;
+  }
+  return set_product (o, line);
+}
+
+/* lsb-release's DISTRIB_ID to our distro (the ones libguestfs knows
+ * that we know); NULL for others ("Debian" when the lsb-release package
+ * is installed: debian_version says more). */
+static const char *
+distro_of_lsb_id (const char *id)
+{
+  static const struct { const char *id, *distro; } ids[] = {
+    { "Ubuntu", "ubuntu" }, { "LinuxMint", "linuxmint" },
+    { "Mageia", "mageia" },
+  };
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; ++i)
+    if (strcmp (ids[i].id, id) == 0)
+      return gc_int_inspect_distro (ids[i].distro);
+  return NULL;
+}
+
 /* See internal.h. */
 int
 gc_int_parse_release_file (const char *name, const char *text, size_t len,
@@ -298,20 +336,8 @@ gc_int_parse_release_file (const char *name, const char *text, size_t len,
       release_version (line, &o->major, &o->minor);
     return set_product (o, line);
   }
-  if (strcmp (name, "debian_version") == 0) {
-    if (line[0] == '\0')
-      return 0;
-    if (o->distro == NULL)
-      o->distro = gc_int_inspect_distro ("debian");
-    int maj, min;
-    gc_int_parse_version (line, &maj, &min);
-    /* os-release gives Debian's major version only. */
-    if (maj != -1 && (o->major == -1 || o->major == maj)) {
-      o->major = maj;
-      o->minor = min;
-    }
-    return 0;
-  }
+  if (strcmp (name, "debian_version") == 0)
+    return debian_version (line, o);
   if (strcmp (name, "SuSE-release") == 0) {
     if (line[0] == '\0')
       return 0;
@@ -346,14 +372,10 @@ gc_int_parse_release_file (const char *name, const char *text, size_t len,
     CLEANUP_FREE char *desc = key_value (c3, "DISTRIB_DESCRIPTION");
     if (id == NULL)
       return 0;
-    const char *d = NULL;
-    if (strcmp (id, "Ubuntu") == 0)
-      d = "ubuntu";
-    else if (strcmp (id, "LinuxMint") == 0)
-      d = "linuxmint";
-    if (d == NULL || (o->distro && o->distro != gc_int_inspect_distro (d)))
+    const char *d = distro_of_lsb_id (id);
+    if (d == NULL || (o->distro && o->distro != d))
       return 0;
-    o->distro = gc_int_inspect_distro (d);
+    o->distro = d;
     if (o->major == -1 && rel)
       gc_int_parse_version (rel, &o->major, &o->minor);
     return desc ? set_product (o, desc) : 0;
@@ -526,9 +548,11 @@ inspect_release (gc_h *g, struct gc_inspect_os *os, bool *fatal)
   struct gc_int_osinfo o = { .major = -1, .minor = -1 };
   static const char *const osr[] = { "/etc/os-release",
                                      "/usr/lib/os-release", NULL };
+  /* lsb-release first, as libguestfs reads it: Ubuntu has a
+   * debian_version too. */
   static const char *const older[] = {
-    "debian_version", "redhat-release", "fedora-release", "SuSE-release",
-    "lsb-release", "alpine-release", "arch-release", "gentoo-release", NULL
+    "lsb-release", "debian_version", "redhat-release", "fedora-release",
+    "SuSE-release", "alpine-release", "arch-release", "gentoo-release", NULL
   };
   int ret = -1;
 
