@@ -532,6 +532,20 @@ rpm_source_name (char **field, const char *srpm)
   return rpm_field (field, name);
 }
 
+/* rpm's ARCH: a package without one (gpg-pubkey, the pseudo-package
+ * of an imported key) gets "(none)", what rpm's query formats print for
+ * a missing tag and so what libguestfs (and rpm -qa --qf '%{ARCH}')
+ * shows.  -1 on ENOMEM. */
+static int
+rpm_arch (char **field, const char *v)
+{
+  if (rpm_field (field, v) == -1)
+    return -1;
+  if (*field == NULL && (*field = strdup ("(none)")) == NULL)
+    return -1;
+  return 0;
+}
+
 /* The appliance's flattened list into apps.  -1 with errno (EINVAL:
  * not 9 strings a package; ENOMEM) and *why set. */
 static int
@@ -559,7 +573,7 @@ parse_rpm_packages (char *const *list, gc_int_app_vector *apps,
       a.epoch = atoi (e);
     if (rpm_field (&a.version, f[RPM_VERSION]) == -1 ||
         rpm_field (&a.release, f[RPM_RELEASE]) == -1 ||
-        rpm_field (&a.arch, f[RPM_ARCH]) == -1 ||
+        rpm_arch (&a.arch, f[RPM_ARCH]) == -1 ||
         rpm_field (&a.url, f[RPM_URL]) == -1 ||
         rpm_source_name (&a.source_package, f[RPM_SOURCERPM]) == -1 ||
         rpm_field (&a.summary, f[RPM_SUMMARY]) == -1 ||
