@@ -176,6 +176,9 @@ distro_of_id (const char *id)
 {
   static const struct { const char *id, *distro; } ids[] = {
     { "alpine", "alpinelinux" }, { "altlinux", "altlinux" },
+    /* Flatcar is "coreos", as libguestfs reports it (it knows Flatcar
+     * as a Container Linux by /etc/coreos/update.conf). */
+    { "coreos", "coreos" }, { "flatcar", "coreos" },
     { "arch", "archlinux" }, { "centos", "centos" }, { "debian", "debian" },
     { "fedora", "fedora" }, { "gentoo", "gentoo" }, { "kali", "kalilinux" },
     { "linuxmint", "linuxmint" }, { "mageia", "mageia" },
@@ -949,6 +952,55 @@ inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
   return ret;
 }
 
+/* A root without /etc/fstab whose /usr is a GPT partition (Container
+ * Linux, Flatcar: see gc_int_usr_partition): /usr among its mount
+ * points and filesystems, as libguestfs lists them.  Leaves the guest
+ * mounted as gc_mount_linux_root mounts it.  -1 on error. */
+static int
+inspect_usr_partition (gc_h *g, struct gc_inspect_os *os,
+                       struct gc_int_fslist *l)
+{
+  int r = gc_is_file (g, "/etc/fstab");
+  if (r == 1 || (r == -1 && g->state != GC_STATE_READY))
+    return r == 1 ? 0 : -1;
+  CLEANUP_FREE char *usr = NULL;
+  if (gc_umount_all (g) == -1
+      || (r = gc_int_usr_partition (g, os->root, &usr)) == -1)
+    return -1;
+  if (r == 0)
+    return gc_mount_linux_root (g, os->root, 1);
+  /* Mounted again as gc_mount_linux_root mounts it. */
+  if (gc_mount (g, os->root, "/", NULL, NULL, 1) == -1
+      || gc_mount (g, usr, "/usr", NULL, NULL, 1) == -1)
+    return -1;
+  fs_vector fss = { .ptr = os->filesystems, .len = os->nr_filesystems,
+                    .cap = os->nr_filesystems };
+  r = add_fs (g, &fss, l, usr);
+  os->filesystems = fss.ptr;
+  os->nr_filesystems = fss.len;
+  if (r == -1)
+    return -1;
+  qsort (os->filesystems, os->nr_filesystems, sizeof os->filesystems[0],
+         compare_fs);
+  struct gc_inspect_mountpoint *mps =
+    realloc (os->mountpoints, (os->nr_mountpoints + 1) * sizeof *mps);
+  if (mps == NULL) {
+    gc_int_perror (g, "realloc");
+    return -1;
+  }
+  os->mountpoints = mps;
+  mps[os->nr_mountpoints] = (struct gc_inspect_mountpoint) {
+    .mountpoint = strdup ("/usr"), .device = TAKE_PTR (usr),
+  };
+  if (mps[os->nr_mountpoints++].mountpoint == NULL) {
+    gc_int_perror (g, "strdup");
+    return -1;
+  }
+  qsort (os->mountpoints, os->nr_mountpoints, sizeof os->mountpoints[0],
+         compare_mp);
+  return 0;
+}
+
 static void
 os_free (struct gc_inspect_os *os)
 {
@@ -1006,7 +1058,8 @@ inspect_root (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
   if (inspect_release (g, os, &fatal) == -1
       || inspect_hostname (g, os, &fatal) == -1
       || inspect_arch (g, os, &fatal) == -1
-      || inspect_fstab (g, os, l, &fatal) == -1)
+      || inspect_fstab (g, os, l, &fatal) == -1
+      || inspect_usr_partition (g, os, l) == -1)
     return -1;
   if ((flags & GC_INSPECT_APPLICATIONS)
       && gc_int_inspect_applications (g, os) == -1)

@@ -142,6 +142,28 @@ test_old_debian (void)
   }
 }
 
+/* Container Linux and Flatcar: "coreos", as libguestfs reports both. */
+static void
+test_coreos_release (void)
+{
+  static const char *const t[] = {
+    "ID=flatcar\nID_LIKE=coreos\nVERSION_ID=3602.2.1\n"
+    "PRETTY_NAME=\"Flatcar Container Linux by Kinvolk 3602.2.1 (Oklo)\"\n",
+    "NAME=\"Container Linux by CoreOS\"\nID=coreos\nVERSION_ID=3602.2.1\n"
+    "PRETTY_NAME=\"Container Linux by CoreOS 3602.2.1 (Ladybug)\"\n",
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; ++i) {
+    struct gc_int_osinfo o = { .major = -1, .minor = -1 };
+    gc_int_parse_os_release (t[i], strlen (t[i]), &o);
+    const char *f, *m;
+    gc_int_distro_packaging (o.distro, o.major, &f, &m);
+    CHECK (streq (o.distro, "coreos") && o.major == 3602 && o.minor == 2
+           && f == NULL && m == NULL, "coreos #%zu: coreos 3602.2, no "
+           "packaging (got %s %d.%d)", i, o.distro, o.major, o.minor);
+    gc_int_osinfo_free (&o);
+  }
+}
+
 static void
 test_tables (void)
 {
@@ -513,6 +535,7 @@ main (void)
 {
   test_release ();
   test_old_debian ();
+  test_coreos_release ();
   test_tables ();
   test_elf ();
   test_hostname ();
