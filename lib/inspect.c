@@ -823,6 +823,39 @@ encrypted (const gc_int_fstab *tab, const char *spec)
   return NULL;
 }
 
+/* An fstab entry on a crypttab volume that is not opened: its mount
+ * point on the guest's own name of the volume (/dev/mapper/NAME), and
+ * that name among the filesystems with nothing known of it, as
+ * libguestfs lists them.  -1 on ENOMEM. */
+static int
+add_encrypted (gc_h *g, mp_vector *mps, fs_vector *fss,
+               const struct gc_int_fstab_entry *e)
+{
+  CLEANUP_FREE char *mp = gc_int_normalize_mountpoint (e->mountpoint);
+  if (mp == NULL || strcmp (mp, "/") == 0)
+    return 0;
+  for (size_t j = 0; j < mps->len; ++j)
+    if (strcmp (mps->ptr[j].mountpoint, mp) == 0)
+      return 0;
+  if (!have_fs (fss, e->spec)) {
+    struct gc_inspect_filesystem f = { .device = strdup (e->spec) };
+    if (f.device == NULL || fs_vector_append (fss, f) == -1) {
+      free (f.device);
+      gc_int_perror (g, "malloc");
+      return -1;
+    }
+  }
+  struct gc_inspect_mountpoint m = { .mountpoint = mp,
+                                     .device = strdup (e->spec) };
+  if (m.device == NULL || mp_vector_append (mps, m) == -1) {
+    free (m.device);
+    gc_int_perror (g, "malloc");
+    return -1;
+  }
+  mp = NULL;                    /* now in mps */
+  return 0;
+}
+
 /* Mount points and filesystems from the root's /etc/fstab. */
 static int
 inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
@@ -861,10 +894,13 @@ inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
       goto out;
     if (r != GC_INT_SPEC_FOUND) {
       const char *name = encrypted (&crypttab, e->spec);
-      if (name)
+      if (name) {
         gc_int_debug (g, "inspect: %s: /etc/fstab: %s is on the encrypted "
-                      "volume %s, not opened: left out", os->root,
-                      e->mountpoint, name);
+                      "volume %s, not opened: listed as %s", os->root,
+                      e->mountpoint, name, e->spec);
+        if (add_encrypted (g, &mps, &fss, e) == -1)
+          goto out;
+      }
       else
         gc_int_debug (g, "inspect: %s: /etc/fstab: %s: %s", os->root,
                       e->spec, r == GC_INT_SPEC_MISSING ? "no such device"
