@@ -10,8 +10,9 @@
 # revision (dpkg's split: the epoch before the first ':', the revision
 # after the last '-') and arch, every package, nothing more.  The XML
 # validates against both schemas (no golden file: the mirror's point
-# release moves the versions), names Debian 12 and the root by its
-# fstab UUID; virt-cat reads a known file.  Two launches, and the
+# release moves the versions and debian_version's minor), names Debian
+# 12, its hostname, the root by its fstab UUID and its filesystem;
+# virt-cat reads a known file.  Two launches, and the
 # build of the guest the first time (about 40 s with a near mirror).
 #
 #   test-virt-inspector-debootstrap.sh VIRT-INSPECTOR VIRT-CAT
@@ -89,6 +90,13 @@ for k, v in want.items():
 mps = [(m.text, m.get("dev")) for m in os_.iter("mountpoint")]
 if mps != [("/", "/dev/sda1")]:
     sys.exit(f"FAIL: mount points {mps}")
+fss = [(f.get("dev"), f.findtext("type"), f.findtext("label"), f.findtext("uuid"))
+       for f in os_.iter("filesystem")]
+if fss != [("/dev/sda1", "ext4", "debian-root",
+            "4b1d0c5e-9a3f-4e62-8d17-2f6a0b9c3e51")]:
+    sys.exit(f"FAIL: filesystems {fss}")
+if not (os_.findtext("product_name") or "").startswith("Debian GNU/Linux 12"):
+    sys.exit("FAIL: product name " + repr(os_.findtext("product_name")))
 
 ours = []
 for a in os_.iter("application"):
