@@ -230,3 +230,36 @@ do_part_set_bootable (const char *device, int partnum, int bootable)
 {
   return mbr_entry_set (device, partnum, 0, bootable ? 0x80 : 0x00);
 }
+
+/* Name partition partnum of a GPT disk (parted's "name"): printable
+ * ASCII without blanks or quotes, so that parted's own word splitting
+ * of script arguments cannot change it; GPT holds 36 UTF-16 units.
+ * 0, or -1 after replying. */
+int
+do_part_set_name (const char *device, int partnum, const char *name)
+{
+  size_t n = strlen (name);
+  if (n == 0 || n > 36 || strcspn (name, " \t'\"\\") != n) {
+    reply_with_error_errno (EINVAL, "part_set_name: \"%s\": a name is 1 to "
+                            "36 characters without blanks or quotes", name);
+    return -1;
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (!isprint ((unsigned char) name[i]) || (unsigned char) name[i] > 0x7e) {
+      reply_with_error_errno (EINVAL, "part_set_name: the name must be "
+                              "printable ASCII");
+      return -1;
+    }
+  if (check_whole_disk (device) == -1)
+    return -1;
+  if (partnum < 1 || partnum > 128) {
+    reply_with_error_errno (EINVAL, "part_set_name: %d: no such partition "
+                            "number", partnum);
+    return -1;
+  }
+  char num[16];
+  snprintf (num, sizeof num, "%d", partnum);
+  char *argv[] = { "parted", "-s", "--", (char *) device, "name", num,
+                   (char *) name, NULL };
+  return run_parted (device, argv);
+}

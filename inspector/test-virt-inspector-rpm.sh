@@ -4,7 +4,8 @@
 #
 # virt-inspector and rpm's sqlite database (read inside the appliance):
 # the Fedora guest's applications (nine packages, one with an epoch, a
-# gpg-pubkey pseudo-package with fields missing, the database under
+# gpg-pubkey pseudo-package with fields missing (its arch "(none)", as
+# rpm and libguestfs print it), the database under
 # /usr/lib/sysimage/rpm reached through the /var/lib/rpm link) against
 # the golden XML, validated with the schema; a Fedora whose
 # rpmdb.sqlite is text inspected with exit status 0, no applications,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 
@@ -104,6 +105,8 @@ compare_app (const void *x, const void *y)
   int r = strcmp (a->name, b->name);
   if (r == 0)
     r = strcmp (a->version ? a->version : "", b->version ? b->version : "");
+  if (r == 0)                   /* multiarch: one package, two arches */
+    r = strcmp (a->arch ? a->arch : "", b->arch ? b->arch : "");
   return r;
 }
 
@@ -111,6 +114,17 @@ compare_app (const void *x, const void *y)
 void
 gc_int_apps_take (struct gc_inspect_os *os, gc_int_app_vector *apps)
 {
+  /* Whatever the database held, the fields are text (for XML, JSON,
+   * a terminal). */
+  for (size_t i = 0; i < apps->len; ++i) {
+    struct gc_inspect_app *a = &apps->ptr[i];
+    char *const fields[] = { a->name, a->version, a->release, a->arch,
+                             a->url, a->source_package, a->summary,
+                             a->description, a->display_name, a->publisher,
+                             a->install_path };
+    for (size_t j = 0; j < sizeof fields / sizeof fields[0]; ++j)
+      gc_int_text_clean (fields[j]);
+  }
   if (apps->len > 1)
     qsort (apps->ptr, apps->len, sizeof apps->ptr[0], compare_app);
   os->applications = apps->ptr;
@@ -135,12 +149,35 @@ stanza_free (struct dpkg_stanza *s)
   memset (s, 0, sizeof *s);
 }
 
+/* Is a dpkg "Status: WANT FLAG STATE" one of an installed package?
+ * The state is the last word (dpkg writes three; opkg's flag may be
+ * "user" or "hold,user"): "installed", or "triggers-pending" and
+ * "triggers-awaited", which dpkg sets on a configured package whose
+ * triggers have not run yet.  Whatever the want ("install", "hold",
+ * "deinstall", "purge": an ordered removal that has not happened).
+ * Not "config-files", "half-installed", "unpacked", "half-configured"
+ * or "not-installed": their files are not (all) there. */
 static bool
 is_installed (const char *status)
 {
-  /* "Status: want flag state": state "installed". */
-  const char *sp = status ? strrchr (status, ' ') : NULL;
-  return sp && strcmp (sp + 1, "installed") == 0;
+  if (status == NULL)
+    return false;
+  size_t n = strlen (status);
+  while (n > 0 && isspace ((unsigned char) status[n - 1]))
+    n--;
+  size_t b = n;
+  while (b > 0 && !isspace ((unsigned char) status[b - 1]))
+    b--;
+  if (b == 0)
+    return false;               /* one word: not dpkg's form */
+  static const char *const states[] = {
+    "installed", "triggers-pending", "triggers-awaited",
+  };
+  for (size_t i = 0; i < sizeof states / sizeof states[0]; ++i)
+    if (n - b == strlen (states[i])
+        && strncasecmp (status + b, states[i], n - b) == 0)
+      return true;
+  return false;
 }
 
 /* The end of a stanza: keep it as an app if it is an installed
@@ -188,7 +225,10 @@ gc_int_parse_dpkg_status (const char *text, size_t len,
     nl = strchr (p, '\n');
     if (nl)
       *nl = '\0';
-    if (*p == '\0' || strspn (p, " \t\r") == strlen (p)) {
+    size_t plen = strlen (p);
+    if (plen > 0 && p[plen - 1] == '\r')
+      p[--plen] = '\0';        /* CRLF */
+    if (strspn (p, " \t\r") == plen) {
       if (stanza_end (&s, apps) == -1)
         return -1;
       continue;
@@ -211,13 +251,20 @@ gc_int_parse_dpkg_status (const char *text, size_t len,
     *colon = '\0';
     const char *v = colon + 1;
     char **field = NULL;
-    if (strcmp (p, "Package") == 0) field = &s.package;
-    else if (strcmp (p, "Status") == 0) field = &s.status;
-    else if (strcmp (p, "Version") == 0) field = &s.version;
-    else if (strcmp (p, "Architecture") == 0) field = &s.arch;
-    else if (strcmp (p, "Source") == 0) field = &s.source;
-    else if (strcmp (p, "Homepage") == 0) field = &s.homepage;
-    else if (strcmp (p, "Description") == 0) {
+    /* Field names are case-insensitive (deb-control(5)). */
+    if (strcasecmp (p, "Package") == 0) {
+      /* A second Package field without the blank line between: a
+       * writer that forgot it; the first stanza ends here. */
+      if (s.package && stanza_end (&s, apps) == -1)
+        return -1;
+      field = &s.package;
+    }
+    else if (strcasecmp (p, "Status") == 0) field = &s.status;
+    else if (strcasecmp (p, "Version") == 0) field = &s.version;
+    else if (strcasecmp (p, "Architecture") == 0) field = &s.arch;
+    else if (strcasecmp (p, "Source") == 0) field = &s.source;
+    else if (strcasecmp (p, "Homepage") == 0) field = &s.homepage;
+    else if (strcasecmp (p, "Description") == 0) {
       field = &s.desc_first;
       free (s.desc_rest);
       s.desc_rest = NULL;
@@ -427,15 +474,12 @@ utf8_len (const unsigned char *s)
   return n;
 }
 
-/* An untrusted string from the appliance as a field: trimmed, NULL if
- * empty, each byte that is not valid UTF-8 or is a control character
- * other than newline and tab replaced by '?'.  -1 on ENOMEM. */
-static int
-rpm_field (char **field, const char *v)
+/* See internal.h.  NULL is fine. */
+void
+gc_int_text_clean (char *s)
 {
-  CLEANUP_FREE char *s = strdup (v);
   if (s == NULL)
-    return -1;
+    return;
   unsigned char *p = (unsigned char *) s;
   while (*p) {
     size_t n = utf8_len (p);
@@ -446,6 +490,17 @@ rpm_field (char **field, const char *v)
     }
     p += n;
   }
+}
+
+/* An untrusted string from the appliance as a field: trimmed, NULL if
+ * empty, made text by gc_int_text_clean.  -1 on ENOMEM. */
+static int
+rpm_field (char **field, const char *v)
+{
+  CLEANUP_FREE char *s = strdup (v);
+  if (s == NULL)
+    return -1;
+  gc_int_text_clean (s);
   return set (field, s);
 }
 
@@ -477,6 +532,20 @@ rpm_source_name (char **field, const char *srpm)
   return rpm_field (field, name);
 }
 
+/* rpm's ARCH: a package without one (gpg-pubkey, the pseudo-package
+ * of an imported key) gets "(none)", what rpm's query formats print for
+ * a missing tag and so what libguestfs (and rpm -qa --qf '%{ARCH}')
+ * shows.  -1 on ENOMEM. */
+static int
+rpm_arch (char **field, const char *v)
+{
+  if (rpm_field (field, v) == -1)
+    return -1;
+  if (*field == NULL && (*field = strdup ("(none)")) == NULL)
+    return -1;
+  return 0;
+}
+
 /* The appliance's flattened list into apps.  -1 with errno (EINVAL:
  * not 9 strings a package; ENOMEM) and *why set. */
 static int
@@ -504,7 +573,7 @@ parse_rpm_packages (char *const *list, gc_int_app_vector *apps,
       a.epoch = atoi (e);
     if (rpm_field (&a.version, f[RPM_VERSION]) == -1 ||
         rpm_field (&a.release, f[RPM_RELEASE]) == -1 ||
-        rpm_field (&a.arch, f[RPM_ARCH]) == -1 ||
+        rpm_arch (&a.arch, f[RPM_ARCH]) == -1 ||
         rpm_field (&a.url, f[RPM_URL]) == -1 ||
         rpm_source_name (&a.source_package, f[RPM_SOURCERPM]) == -1 ||
         rpm_field (&a.summary, f[RPM_SUMMARY]) == -1 ||

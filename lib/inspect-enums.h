@@ -21,7 +21,7 @@
 
 /* <distro>. */
 #define GC_INSPECT_DISTROS(X) \
-  X ("alpinelinux") X ("altlinux") X ("archlinux") X ("centos") \
+  X ("alpinelinux") X ("altlinux") X ("archlinux") X ("centos") X ("coreos") \
   X ("debian") X ("fedora") X ("gentoo") X ("kalilinux") X ("linuxmint") \
   X ("mageia") X ("opensuse") X ("oraclelinux") X ("redhat-based") \
   X ("rhel") X ("rocky") X ("slackware") X ("sles") X ("ubuntu") \

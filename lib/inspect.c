@@ -176,6 +176,9 @@ distro_of_id (const char *id)
 {
   static const struct { const char *id, *distro; } ids[] = {
     { "alpine", "alpinelinux" }, { "altlinux", "altlinux" },
+    /* Flatcar is "coreos", as libguestfs reports it (it knows Flatcar
+     * as a Container Linux by /etc/coreos/update.conf). */
+    { "coreos", "coreos" }, { "flatcar", "coreos" },
     { "arch", "archlinux" }, { "centos", "centos" }, { "debian", "debian" },
     { "fedora", "fedora" }, { "gentoo", "gentoo" }, { "kali", "kalilinux" },
     { "linuxmint", "linuxmint" }, { "mageia", "mageia" },
@@ -197,6 +200,7 @@ set_product (struct gc_int_osinfo *o, const char *v)
   if (v[0] == '\0' || o->product_name)
     return 0;
   o->product_name = strdup (v);
+  gc_int_text_clean (o->product_name);
   return o->product_name ? 0 : -1;
 }
 
@@ -260,6 +264,43 @@ key_value (char *copy, const char *key)
   return NULL;
 }
 
+/* /etc/debian_version's first line: "12.5", "7.11", or a codename
+ * ("jessie/sid", which Ubuntu has too: lsb-release, read first, tells
+ * Ubuntu; this file says nothing more of it).  Without os-release it
+ * is Debian's product name too, as libguestfs gives it ("7.11"). */
+static int
+debian_version (const char *line, struct gc_int_osinfo *o)
+{
+  const char *debian = gc_int_inspect_distro ("debian");
+  if (line[0] == '\0' || (o->distro && o->distro != debian))
+    return 0;
+  o->distro = debian;
+  int maj, min;
+  gc_int_parse_version (line, &maj, &min);
+  /* os-release gives Debian's major version only. */
+  if (maj != -1 && (o->major == -1 || o->major == maj)) {
+    o->major = maj;
+    o->minor = min;
+  }
+  return set_product (o, line);
+}
+
+/* lsb-release's DISTRIB_ID to our distro (the ones libguestfs knows
+ * that we know); NULL for others ("Debian" when the lsb-release package
+ * is installed: debian_version says more). */
+static const char *
+distro_of_lsb_id (const char *id)
+{
+  static const struct { const char *id, *distro; } ids[] = {
+    { "Ubuntu", "ubuntu" }, { "LinuxMint", "linuxmint" },
+    { "Mageia", "mageia" },
+  };
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; ++i)
+    if (strcmp (ids[i].id, id) == 0)
+      return gc_int_inspect_distro (ids[i].distro);
+  return NULL;
+}
+
 /* See internal.h. */
 int
 gc_int_parse_release_file (const char *name, const char *text, size_t len,
@@ -298,20 +339,8 @@ gc_int_parse_release_file (const char *name, const char *text, size_t len,
       release_version (line, &o->major, &o->minor);
     return set_product (o, line);
   }
-  if (strcmp (name, "debian_version") == 0) {
-    if (line[0] == '\0')
-      return 0;
-    if (o->distro == NULL)
-      o->distro = gc_int_inspect_distro ("debian");
-    int maj, min;
-    gc_int_parse_version (line, &maj, &min);
-    /* os-release gives Debian's major version only. */
-    if (maj != -1 && (o->major == -1 || o->major == maj)) {
-      o->major = maj;
-      o->minor = min;
-    }
-    return 0;
-  }
+  if (strcmp (name, "debian_version") == 0)
+    return debian_version (line, o);
   if (strcmp (name, "SuSE-release") == 0) {
     if (line[0] == '\0')
       return 0;
@@ -346,14 +375,10 @@ gc_int_parse_release_file (const char *name, const char *text, size_t len,
     CLEANUP_FREE char *desc = key_value (c3, "DISTRIB_DESCRIPTION");
     if (id == NULL)
       return 0;
-    const char *d = NULL;
-    if (strcmp (id, "Ubuntu") == 0)
-      d = "ubuntu";
-    else if (strcmp (id, "LinuxMint") == 0)
-      d = "linuxmint";
-    if (d == NULL || (o->distro && o->distro != gc_int_inspect_distro (d)))
+    const char *d = distro_of_lsb_id (id);
+    if (d == NULL || (o->distro && o->distro != d))
       return 0;
-    o->distro = gc_int_inspect_distro (d);
+    o->distro = d;
     if (o->major == -1 && rel)
       gc_int_parse_version (rel, &o->major, &o->minor);
     return desc ? set_product (o, desc) : 0;
@@ -526,9 +551,11 @@ inspect_release (gc_h *g, struct gc_inspect_os *os, bool *fatal)
   struct gc_int_osinfo o = { .major = -1, .minor = -1 };
   static const char *const osr[] = { "/etc/os-release",
                                      "/usr/lib/os-release", NULL };
+  /* lsb-release first, as libguestfs reads it: Ubuntu has a
+   * debian_version too. */
   static const char *const older[] = {
-    "debian_version", "redhat-release", "fedora-release", "SuSE-release",
-    "lsb-release", "alpine-release", "arch-release", "gentoo-release", NULL
+    "lsb-release", "debian_version", "redhat-release", "fedora-release",
+    "SuSE-release", "alpine-release", "arch-release", "gentoo-release", NULL
   };
   int ret = -1;
 
@@ -796,6 +823,39 @@ encrypted (const gc_int_fstab *tab, const char *spec)
   return NULL;
 }
 
+/* An fstab entry on a crypttab volume that is not opened: its mount
+ * point on the guest's own name of the volume (/dev/mapper/NAME), and
+ * that name among the filesystems with nothing known of it, as
+ * libguestfs lists them.  -1 on ENOMEM. */
+static int
+add_encrypted (gc_h *g, mp_vector *mps, fs_vector *fss,
+               const struct gc_int_fstab_entry *e)
+{
+  CLEANUP_FREE char *mp = gc_int_normalize_mountpoint (e->mountpoint);
+  if (mp == NULL || strcmp (mp, "/") == 0)
+    return 0;
+  for (size_t j = 0; j < mps->len; ++j)
+    if (strcmp (mps->ptr[j].mountpoint, mp) == 0)
+      return 0;
+  if (!have_fs (fss, e->spec)) {
+    struct gc_inspect_filesystem f = { .device = strdup (e->spec) };
+    if (f.device == NULL || fs_vector_append (fss, f) == -1) {
+      free (f.device);
+      gc_int_perror (g, "malloc");
+      return -1;
+    }
+  }
+  struct gc_inspect_mountpoint m = { .mountpoint = mp,
+                                     .device = strdup (e->spec) };
+  if (m.device == NULL || mp_vector_append (mps, m) == -1) {
+    free (m.device);
+    gc_int_perror (g, "malloc");
+    return -1;
+  }
+  mp = NULL;                    /* now in mps */
+  return 0;
+}
+
 /* Mount points and filesystems from the root's /etc/fstab. */
 static int
 inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
@@ -834,10 +894,13 @@ inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
       goto out;
     if (r != GC_INT_SPEC_FOUND) {
       const char *name = encrypted (&crypttab, e->spec);
-      if (name)
+      if (name) {
         gc_int_debug (g, "inspect: %s: /etc/fstab: %s is on the encrypted "
-                      "volume %s, not opened: left out", os->root,
-                      e->mountpoint, name);
+                      "volume %s, not opened: listed as %s", os->root,
+                      e->mountpoint, name, e->spec);
+        if (add_encrypted (g, &mps, &fss, e) == -1)
+          goto out;
+      }
       else
         gc_int_debug (g, "inspect: %s: /etc/fstab: %s: %s", os->root,
                       e->spec, r == GC_INT_SPEC_MISSING ? "no such device"
@@ -925,6 +988,55 @@ inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
   return ret;
 }
 
+/* A root without /etc/fstab whose /usr is a GPT partition (Container
+ * Linux, Flatcar: see gc_int_usr_partition): /usr among its mount
+ * points and filesystems, as libguestfs lists them.  Leaves the guest
+ * mounted as gc_mount_linux_root mounts it.  -1 on error. */
+static int
+inspect_usr_partition (gc_h *g, struct gc_inspect_os *os,
+                       struct gc_int_fslist *l)
+{
+  int r = gc_is_file (g, "/etc/fstab");
+  if (r == 1 || (r == -1 && g->state != GC_STATE_READY))
+    return r == 1 ? 0 : -1;
+  CLEANUP_FREE char *usr = NULL;
+  if (gc_umount_all (g) == -1
+      || (r = gc_int_usr_partition (g, os->root, &usr)) == -1)
+    return -1;
+  if (r == 0)
+    return gc_mount_linux_root (g, os->root, 1);
+  /* Mounted again as gc_mount_linux_root mounts it. */
+  if (gc_mount (g, os->root, "/", NULL, NULL, 1) == -1
+      || gc_mount (g, usr, "/usr", NULL, NULL, 1) == -1)
+    return -1;
+  fs_vector fss = { .ptr = os->filesystems, .len = os->nr_filesystems,
+                    .cap = os->nr_filesystems };
+  r = add_fs (g, &fss, l, usr);
+  os->filesystems = fss.ptr;
+  os->nr_filesystems = fss.len;
+  if (r == -1)
+    return -1;
+  qsort (os->filesystems, os->nr_filesystems, sizeof os->filesystems[0],
+         compare_fs);
+  struct gc_inspect_mountpoint *mps =
+    realloc (os->mountpoints, (os->nr_mountpoints + 1) * sizeof *mps);
+  if (mps == NULL) {
+    gc_int_perror (g, "realloc");
+    return -1;
+  }
+  os->mountpoints = mps;
+  mps[os->nr_mountpoints] = (struct gc_inspect_mountpoint) {
+    .mountpoint = strdup ("/usr"), .device = TAKE_PTR (usr),
+  };
+  if (mps[os->nr_mountpoints++].mountpoint == NULL) {
+    gc_int_perror (g, "strdup");
+    return -1;
+  }
+  qsort (os->mountpoints, os->nr_mountpoints, sizeof os->mountpoints[0],
+         compare_mp);
+  return 0;
+}
+
 static void
 os_free (struct gc_inspect_os *os)
 {
@@ -982,7 +1094,8 @@ inspect_root (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
   if (inspect_release (g, os, &fatal) == -1
       || inspect_hostname (g, os, &fatal) == -1
       || inspect_arch (g, os, &fatal) == -1
-      || inspect_fstab (g, os, l, &fatal) == -1)
+      || inspect_fstab (g, os, l, &fatal) == -1
+      || inspect_usr_partition (g, os, l) == -1)
     return -1;
   if ((flags & GC_INSPECT_APPLICATIONS)
       && gc_int_inspect_applications (g, os) == -1)

@@ -556,6 +556,142 @@ looks_like_root (gc_h *g)
   return 0;
 }
 
+/*----------------------------------------------------------------------
+ * Container Linux and Flatcar: no /etc/fstab; the root on the GPT
+ * partition named ROOT, /usr on one of two partitions named USR-A and
+ * USR-B (the active one and the other one that updates fill), found by
+ * those names.
+ */
+
+static const char *const usr_partition_names[] = { "USR-A", "USR-B", NULL };
+
+/* The GPT name of a partition of ours (/dev/sdXN), else NULL (an LV,
+ * md array, or no name); *fatal set if the appliance failed. */
+static char *
+partition_name (gc_h *g, const char *dev, bool *fatal)
+{
+  if (!gc_str_prefix (dev, "/dev/sd"))
+    return NULL;
+  char *name = gc_part_name (g, dev);
+  if (name == NULL && g->state != GC_STATE_READY)
+    *fatal = true;
+  return name;
+}
+
+/* Is what is mounted at / (from device) the root of a guest whose /usr
+ * is a partition: no /etc/fstab, directories /etc and /usr, and either
+ * the partition named ROOT or the update configuration of Container
+ * Linux (/etc/coreos/update.conf, libguestfs's test) or of Flatcar
+ * (/etc/flatcar/update.conf)?  1 yes, 0 no, -1 the appliance failed. */
+static int
+usr_partition_root (gc_h *g, const char *device)
+{
+  bool fatal = false;
+  int r;
+#define CHECK_R(call) \
+  do { r = (call); if (r == -1 && g->state != GC_STATE_READY) return -1; } \
+  while (0)
+  CHECK_R (gc_is_file (g, "/etc/fstab"));
+  if (r == 1)
+    return 0;
+  CHECK_R (gc_is_dir (g, "/etc"));
+  if (r != 1)
+    return 0;
+  CHECK_R (gc_is_dir (g, "/usr"));
+  if (r != 1)
+    return 0;
+  CLEANUP_FREE char *name = partition_name (g, device, &fatal);
+  if (fatal)
+    return -1;
+  if (name && strcmp (name, "ROOT") == 0)
+    return 1;
+  CHECK_R (gc_is_file (g, "/etc/coreos/update.conf"));
+  if (r == 1)
+    return 1;
+  CHECK_R (gc_is_file (g, "/etc/flatcar/update.conf"));
+#undef CHECK_R
+  return r == 1;
+}
+
+/* See internal.h. */
+int
+gc_int_usr_partition (gc_h *g, const char *root, char **usr)
+{
+  struct gc_int_fslist l;
+  bool fatal = false;
+  int best_major = -2, best_minor = -2, ret = -1;
+
+  *usr = NULL;
+  if (gc_mount (g, root, "/", NULL, NULL, 1) == -1)
+    return g->state != GC_STATE_READY ? -1 : 0;
+  int is = usr_partition_root (g, root);
+  if (gc_umount_all (g) == -1 || is == -1)
+    return -1;
+  if (is == 0)
+    return 0;
+  if (gc_int_fslist_get (g, &l) == -1)
+    return -1;
+  for (size_t i = 0; i < l.fs.len; ++i) {
+    const char *dev = l.fs.ptr[i].device;
+    if (strcmp (dev, root) == 0)
+      continue;
+    CLEANUP_FREE char *name = partition_name (g, dev, &fatal);
+    if (fatal)
+      goto out;
+    bool named = false;
+    for (size_t j = 0; name && usr_partition_names[j]; ++j)
+      if (strcmp (name, usr_partition_names[j]) == 0)
+        named = true;
+    if (!named)
+      continue;
+    /* Both may hold a system (after an update): the higher os-release
+     * version is taken as the active one, as libguestfs does (the GPT
+     * priority attributes that the boot loader reads are not). */
+    if (gc_mount (g, dev, "/", NULL, NULL, 1) == -1) {
+      if (g->state != GC_STATE_READY)
+        goto out;
+      gc_int_debug (g, "%s: /usr candidate %s (%s) does not mount: %s",
+                    root, dev, name, gc_last_error (g));
+      continue;
+    }
+    struct gc_int_osinfo o = { .major = -1, .minor = -1 };
+    size_t len;
+    CLEANUP_FREE char *t = NULL;
+    int r = gc_is_file (g, "/lib/os-release");
+    if (r == 1)
+      t = gc_read_file (g, "/lib/os-release", &len);
+    if (g->state != GC_STATE_READY)
+      goto out;
+    if (t && gc_int_parse_os_release (t, len, &o) == -1) {
+      gc_int_perror (g, "%s: /lib/os-release", dev);
+      gc_int_osinfo_free (&o);
+      goto out;
+    }
+    gc_int_osinfo_free (&o);
+    if (gc_umount_all (g) == -1)
+      goto out;
+    gc_int_debug (g, "%s: /usr candidate %s (%s): version %d.%d", root, dev,
+                  name, o.major, o.minor);
+    if (o.major > best_major || (o.major == best_major && o.minor > best_minor)) {
+      free (*usr);
+      if ((*usr = strdup (dev)) == NULL) {
+        gc_int_perror (g, "strdup");
+        goto out;
+      }
+      best_major = o.major;
+      best_minor = o.minor;
+    }
+  }
+  ret = *usr != NULL;
+ out:
+  if (ret == -1) {
+    free (*usr);
+    *usr = NULL;
+  }
+  gc_int_fslist_free (&l);
+  return ret;
+}
+
 /* The filesystems holding a Linux root, in list_filesystems' order.
  * NULL on error; caller frees with gc_free_strings. */
 char **
@@ -614,6 +750,8 @@ gc_find_roots (gc_h *g, char ***windows)
       continue;
     }
     int is_root = ntfs ? 0 : looks_like_root (g), is_windows = 0;
+    if (is_root == 0 && !ntfs)
+      is_root = usr_partition_root (g, f->device);
     CLEANUP_FREE char *sysroot = NULL;
     if (ntfs)
       is_windows = gc_int_windows_systemroot (g, &sysroot);
@@ -803,6 +941,30 @@ plan_mounts (gc_h *g, const char *root, const gc_int_fstab *fstab,
   return -1;
 }
 
+/* A root without /etc/fstab (mounted at /) whose /usr is a partition:
+ * mount that at /usr.  1 done, 0 not such a root (the root is still
+ * mounted), -1 on error. */
+static int
+mount_usr_partition (gc_h *g, const char *root, int readonly)
+{
+  CLEANUP_FREE char *usr = NULL;
+  if (gc_umount_all (g) == -1)
+    return -1;
+  int r = gc_int_usr_partition (g, root, &usr);
+  if (r == -1 || gc_mount (g, root, "/", NULL, NULL, readonly) == -1)
+    return -1;
+  if (r == 0)
+    return 0;
+  gc_int_debug (g, "%s: no /etc/fstab: /usr is the partition %s", root, usr);
+  if (gc_mount (g, usr, "/usr", NULL, NULL, readonly) == -1) {
+    if (g->state != GC_STATE_READY)
+      return -1;
+    gc_int_warning (g, "%s: /usr on %s: %s: only the root is mounted", root,
+                    usr, gc_last_error (g));
+  }
+  return 1;
+}
+
 /* Mount root at / and the entries of its /etc/fstab.  -1 if the root
  * does not mount or the appliance failed; an entry that cannot be
  * mounted is a warning. */
@@ -823,8 +985,12 @@ gc_mount_linux_root (gc_h *g, const char *root, int readonly)
   if (text == NULL) {
     if (g->state != GC_STATE_READY)
       return -1;
+    CLEANUP_FREE char *why = strdup (gc_last_error (g));
+    int r = mount_usr_partition (g, root, readonly);
+    if (r != 0)
+      return r == 1 ? 0 : -1;
     gc_int_warning (g, "%s: %s: only the root is mounted", root,
-                    gc_last_error (g));
+                    why ? why : "/etc/fstab");
     return 0;
   }
   if (gc_int_parse_fstab (text, len, &fstab) == -1) {

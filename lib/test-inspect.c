@@ -94,6 +94,76 @@ test_release (void)
   }
 }
 
+/* Debian and Ubuntu without os-release, read in inspect.c's order:
+ * lsb-release, then debian_version. */
+static void
+test_old_debian (void)
+{
+  static const struct {
+    const char *lsb, *debian_version, *distro, *product;
+    int maj, min;
+  } t[] = {
+    { NULL, "7.11\n", "debian", "7.11", 7, 11 },
+    { NULL, "8.11\n", "debian", "8.11", 8, 11 },
+    { NULL, "6.0.10\n", "debian", "6.0.10", 6, 0 },
+    { NULL, "squeeze/sid\n", "debian", "squeeze/sid", -1, -1 },
+    { "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=14.04\nDISTRIB_CODENAME=trusty\n"
+      "DISTRIB_DESCRIPTION=\"Ubuntu 14.04.6 LTS\"\n", "jessie/sid\n",
+      "ubuntu", "Ubuntu 14.04.6 LTS", 14, 4 },
+    { "DISTRIB_ID=LinuxMint\r\nDISTRIB_RELEASE=17.3\r\n"
+      "DISTRIB_DESCRIPTION=\"Linux Mint 17.3 Rosa\"\r\n", "jessie/sid\n",
+      "linuxmint", "Linux Mint 17.3 Rosa", 17, 3 },
+    { "DISTRIB_ID=Mageia\nDISTRIB_RELEASE=5\n"
+      "DISTRIB_DESCRIPTION=\"Mageia 5\"\n", NULL, "mageia", "Mageia 5", 5, 0 },
+    /* The lsb-release package on Debian: debian_version tells. */
+    { "DISTRIB_ID=Debian\nDISTRIB_RELEASE=8.11\n"
+      "DISTRIB_DESCRIPTION=\"Debian GNU/Linux 8.11 (jessie)\"\n", "8.11\n",
+      "debian", "8.11", 8, 11 },
+    /* Damaged. */
+    { "DISTRIB_ID=\"Ubuntu\nDISTRIB_RELEASE=\n", "\n\n", "ubuntu", NULL, -1, -1 },
+    { "DISTRIB_ID=Plan9\nDISTRIB_RELEASE=4\n", "\n\n", NULL, NULL, -1, -1 },
+    /* Not text: made text. */
+    { "\x01\x02=\n=\n", "\xff\xfe", "debian", "??", -1, -1 },
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; ++i) {
+    struct gc_int_osinfo o = { .major = -1, .minor = -1 };
+    if (t[i].lsb)
+      gc_int_parse_release_file ("lsb-release", t[i].lsb, strlen (t[i].lsb),
+                                 &o);
+    if (t[i].debian_version)
+      gc_int_parse_release_file ("debian_version", t[i].debian_version,
+                                 strlen (t[i].debian_version), &o);
+    CHECK (streq (o.distro, t[i].distro) && streq (o.product_name, t[i].product)
+           && o.major == t[i].maj && (o.major == -1 || o.minor == t[i].min),
+           "old Debian/Ubuntu #%zu -> %s \"%s\" %d.%d (got %s \"%s\" %d.%d)",
+           i, t[i].distro, t[i].product, t[i].maj, t[i].min, o.distro,
+           o.product_name, o.major, o.minor);
+    gc_int_osinfo_free (&o);
+  }
+}
+
+/* Container Linux and Flatcar: "coreos", as libguestfs reports both. */
+static void
+test_coreos_release (void)
+{
+  static const char *const t[] = {
+    "ID=flatcar\nID_LIKE=coreos\nVERSION_ID=3602.2.1\n"
+    "PRETTY_NAME=\"Flatcar Container Linux by Kinvolk 3602.2.1 (Oklo)\"\n",
+    "NAME=\"Container Linux by CoreOS\"\nID=coreos\nVERSION_ID=3602.2.1\n"
+    "PRETTY_NAME=\"Container Linux by CoreOS 3602.2.1 (Ladybug)\"\n",
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; ++i) {
+    struct gc_int_osinfo o = { .major = -1, .minor = -1 };
+    gc_int_parse_os_release (t[i], strlen (t[i]), &o);
+    const char *f, *m;
+    gc_int_distro_packaging (o.distro, o.major, &f, &m);
+    CHECK (streq (o.distro, "coreos") && o.major == 3602 && o.minor == 2
+           && f == NULL && m == NULL, "coreos #%zu: coreos 3602.2, no "
+           "packaging (got %s %d.%d)", i, o.distro, o.major, o.minor);
+    gc_int_osinfo_free (&o);
+  }
+}
+
 static void
 test_tables (void)
 {
@@ -210,6 +280,116 @@ test_dpkg (void)
   gc_int_parse_dpkg_status ("\0\0\xff\n:\n: :\n", 9, &v);
   CHECK (v.len == 0, "dpkg: garbage");
   gc_int_apps_free (&v);
+}
+
+/* The forms of dpkg status entries: what dpkg itself writes and what
+ * other writers (opkg, hand-made or converted files) do.  Each stanza
+ * is a package named after what it tests; "yes-" ones are installed. */
+static const char dpkg_forms[] =
+  /* dpkg's own: hold and deinstall of installed packages are installed. */
+  "Package: yes-hold\nStatus: hold ok installed\nVersion: 1.0-1\n\n"
+  "Package: yes-deinstall\nStatus: deinstall ok installed\nVersion: 1.0-1\n\n"
+  "Package: yes-purge\nStatus: purge ok installed\nVersion: 1.0-1\n\n"
+  "Package: yes-trig-pend\nStatus: install ok triggers-pending\n"
+  "Version: 1.0-1\n\n"
+  "Package: yes-trig-await\nStatus: install ok triggers-awaited\n"
+  "Version: 1.0-1\n\n"
+  /* Not installed, whatever libguestfs's substring test says. */
+  "Package: no-config\nStatus: deinstall ok config-files\nVersion: 1.0-1\n\n"
+  "Package: no-half\nStatus: install reinstreq half-installed\n"
+  "Version: 1.0-1\n\n"
+  "Package: no-unpacked\nStatus: install ok unpacked\nVersion: 1.0-1\n\n"
+  "Package: no-halfconf\nStatus: install ok half-configured\n"
+  "Version: 1.0-1\n\n"
+  "Package: no-notinst\nStatus: purge ok not-installed\n\n"
+  "Package: no-status\nVersion: 1.0-1\n\n"
+  "Package: no-oneword\nStatus: installed\nVersion: 1.0-1\n\n"
+  "Package: no-prefix\nStatus: install ok xinstalled\nVersion: 1.0-1\n\n"
+  /* Fields in any order, any case, with or without the space; a Depends
+   * continued on the next line. */
+  "vErSiOn:2:1.2.3-4-5\nstatus:   install   ok   installed  \n"
+  "Depends: libc6 (>= 2.36),\n libfoo\nARCHITECTURE: arm64\n"
+  "PACKAGE:yes-case\n\n"
+  /* Multiarch: one name, two arches, in reverse order. */
+  "Package: yes-multi\nStatus: install ok installed\nArchitecture: i386\n"
+  "Multi-Arch: same\nVersion: 3.0-2\n\n"
+  "Package: yes-multi\nStatus: install ok installed\nArchitecture: amd64\n"
+  "Multi-Arch: same\nVersion: 3.0-2\n\n"
+  /* CRLF, with a CRLF blank line, and a tab-continued description. */
+  "Package: yes-crlf\r\nStatus: install ok installed\r\n"
+  "Version: 0.9\r\nDescription: crlf\r\n\tmore\r\n\r\n"
+  /* Several blank lines, blanks-only lines between stanzas. */
+  "\n\n \t \n"
+  /* opkg: flag "user", Installed-Time, no Description. */
+  "Package: yes-opkg\nVersion: 2023.1-r0\nDepends: libc\n"
+  "Status: install user installed\nArchitecture: aarch64_cortex-a53\n"
+  "Installed-Time: 1700000000\n\n"
+  /* No blank line before the next Package. */
+  "Package: yes-noblank\nStatus: install ok installed\nVersion: 5\n"
+  "Package: yes-after\nStatus: install ok installed\nVersion: 6\n\n"
+  /* An epoch that is not a number; not valid UTF-8 nor text. */
+  "Package: yes-badepoch\nStatus: install ok installed\nVersion: x:1.0\n"
+  "Description: \xff\x01" "bad\n\n"
+  /* The last stanza with no newline at the end. */
+  "Package: yes-last\nStatus: install ok installed\nVersion: 7.0-1";
+
+static void
+test_dpkg_forms (void)
+{
+  gc_int_app_vector v = EMPTY_VECTOR;
+  struct gc_inspect_os os = { 0 };
+  CHECK (gc_int_parse_dpkg_status (S (dpkg_forms), &v) == 0, "dpkg forms");
+  gc_int_apps_take (&os, &v);
+  size_t yes = 0;
+  for (const char *p = dpkg_forms; (p = strstr (p, "yes-")); p++)
+    if (p[-1] == ' ' || p[-1] == ':')
+      yes++;
+  yes--;                        /* yes-multi is in two stanzas ... */
+  yes++;                        /* ... and listed twice: one each arch */
+  for (size_t i = 0; i < os.nr_applications; ++i)
+    CHECK (gc_str_prefix (os.applications[i].name, "yes-"),
+           "dpkg forms: %s is listed", os.applications[i].name);
+  CHECK (os.nr_applications == yes, "dpkg forms: %zu listed (got %zu)", yes,
+         os.nr_applications);
+  const struct gc_inspect_app *multi = NULL, *casey = NULL, *crlf = NULL,
+    *opkg = NULL, *bad = NULL, *last = NULL;
+  for (size_t i = 0; i < os.nr_applications; ++i) {
+    const struct gc_inspect_app *a = &os.applications[i];
+    if (streq (a->name, "yes-multi") && multi == NULL) multi = a;
+    if (streq (a->name, "yes-case")) casey = a;
+    if (streq (a->name, "yes-crlf")) crlf = a;
+    if (streq (a->name, "yes-opkg")) opkg = a;
+    if (streq (a->name, "yes-badepoch")) bad = a;
+    if (streq (a->name, "yes-last")) last = a;
+  }
+  CHECK (multi && streq (multi->arch, "amd64") && streq (multi[1].name, "yes-multi")
+         && streq (multi[1].arch, "i386") && streq (multi[1].version, "3.0"),
+         "dpkg forms: multiarch, both, sorted by arch");
+  CHECK (casey && casey->epoch == 2 && streq (casey->version, "1.2.3-4")
+         && streq (casey->release, "5") && streq (casey->arch, "arm64"),
+         "dpkg forms: any case, any order; the revision after the last '-'");
+  CHECK (crlf && streq (crlf->version, "0.9") && crlf->release == NULL
+         && streq (crlf->summary, "crlf") && streq (crlf->description, "more"),
+         "dpkg forms: CRLF");
+  CHECK (opkg && streq (opkg->version, "2023.1") && streq (opkg->release, "r0")
+         && streq (opkg->arch, "aarch64_cortex-a53"), "dpkg forms: opkg");
+  CHECK (bad && bad->epoch == 0 && streq (bad->version, "1.0")
+         && streq (bad->summary, "??bad"),
+         "dpkg forms: bad epoch, bytes that are not text");
+  CHECK (last && streq (last->version, "7.0") && streq (last->release, "1"),
+         "dpkg forms: no newline at the end");
+  for (size_t i = 0; i < os.nr_applications; ++i)
+    gc_int_app_free (&os.applications[i]);
+  free (os.applications);
+
+  /* Every prefix of it: no crash, never more than the whole. */
+  bool ok = true;
+  for (size_t n = 0; n <= sizeof dpkg_forms - 1; n += 7) {
+    if (gc_int_parse_dpkg_status (dpkg_forms, n, &v) == -1 || v.len > yes)
+      ok = false;
+    gc_int_apps_free (&v);
+  }
+  CHECK (ok, "dpkg forms: truncated anywhere");
 }
 
 static const char apk[] =
@@ -354,10 +534,13 @@ int
 main (void)
 {
   test_release ();
+  test_old_debian ();
+  test_coreos_release ();
   test_tables ();
   test_elf ();
   test_hostname ();
   test_dpkg ();
+  test_dpkg_forms ();
   test_apk ();
   test_pacman ();
   test_windows ();

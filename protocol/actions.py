@@ -193,6 +193,13 @@ ACTIONS = [
      ["Writes"],
      "Set or clear the active (boot) flag of primary partition partnum "
      "(1-4) in a disk's MBR."),
+    # GPT partition names (make-guest's part-set-name).
+    (90, "part_set_name", "RVoid",
+     [("Device", "device"), ("Int", "partnum"), ("String", "name")],
+     ["Writes"],
+     "Set the name (GPT partition label) of partition partnum of a "
+     "GPT disk: 1 to 36 printable ASCII characters, no blanks or quotes."),
+
     (55, "part_name", "RString", [("Device", "partition")], [],
      "The partition's name (GPT partition label), or \"\"."),
 ]

@@ -39,6 +39,8 @@
  *   umount-all                       (to mount another filesystem at /)
  *   part-set-mbr-id DEV N 0xHH       (the MBR type byte of partition N)
  *   part-set-bootable DEV N on|off   (the MBR active flag of partition N)
+ *   part-set-name DEV N NAME         (the GPT name of partition N, as
+ *                                    PARTLABEL= sees it: USR-A, ROOT...)
  *   rpmdb PATH <<END ... END         (an rpm sqlite database made on the
  *                                    host from the text: packages as
  *                                    stanzas of "Key: value" lines, Name
@@ -142,6 +144,7 @@ static const struct {
   int min, max;
 } commands[] = {
   { "size", 1, 1 }, { "part-init", 2, 2 }, { "part-add", 4, 4 },
+  { "part-set-name", 3, 3 },
   { "mkfs", 2, 4 }, { "pvcreate", 1, 1 }, { "vgcreate", 2, 16 },
   { "lvcreate", 3, 3 }, { "mount", 2, 2 }, { "mkdir-p", 1, 1 },
   { "write", 1, 1 }, { "upload-pattern", 3, 3 }, { "truncate", 2, 2 },
@@ -558,6 +561,8 @@ run_cmd (gc_h *g, const struct cmd *c)
                             (int) strtol (a[3], NULL, 0));
   else if (strcmp (n, "part-set-bootable") == 0)
     r = gc_part_set_bootable (g, a[1], atoi (a[2]), strcmp (a[3], "on") == 0);
+  else if (strcmp (n, "part-set-name") == 0)
+    r = gc_part_set_name (g, a[1], atoi (a[2]), a[3]);
   else if (strcmp (n, "mbr-id") == 0) {
     char *end;
     errno = 0;
