@@ -114,17 +114,6 @@ compare_app (const void *x, const void *y)
 void
 gc_int_apps_take (struct gc_inspect_os *os, gc_int_app_vector *apps)
 {
-  /* Whatever the database held, the fields are text (for XML, JSON,
-   * a terminal). */
-  for (size_t i = 0; i < apps->len; ++i) {
-    struct gc_inspect_app *a = &apps->ptr[i];
-    char *const fields[] = { a->name, a->version, a->release, a->arch,
-                             a->url, a->source_package, a->summary,
-                             a->description, a->display_name, a->publisher,
-                             a->install_path };
-    for (size_t j = 0; j < sizeof fields / sizeof fields[0]; ++j)
-      gc_int_text_clean (fields[j]);
-  }
   if (apps->len > 1)
     qsort (apps->ptr, apps->len, sizeof apps->ptr[0], compare_app);
   os->applications = apps->ptr;
@@ -442,66 +431,12 @@ static const char *const rpmdb_paths[] = {
 enum { RPM_NAME, RPM_EPOCH, RPM_VERSION, RPM_RELEASE, RPM_ARCH, RPM_URL,
        RPM_SOURCERPM, RPM_SUMMARY, RPM_DESCRIPTION, RPM_NFIELDS };
 
-/* The length of the valid UTF-8 sequence at s (1 to 4), 0 if there is
- * none. */
-static size_t
-utf8_len (const unsigned char *s)
-{
-  unsigned char c = s[0];
-  if (c < 0x80)
-    return 1;
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xbf;
-  if (c >= 0xc2 && c <= 0xdf)
-    n = 2;
-  else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    if (c == 0xe0) lo = 0xa0;   /* overlong */
-    if (c == 0xed) hi = 0x9f;   /* surrogates */
-  }
-  else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    if (c == 0xf0) lo = 0x90;
-    if (c == 0xf4) hi = 0x8f;
-  }
-  else
-    return 0;
-  if (s[1] < lo || s[1] > hi)
-    return 0;
-  for (size_t i = 2; i < n; ++i)
-    if (s[i] < 0x80 || s[i] > 0xbf)
-      return 0;
-  return n;
-}
-
-/* See internal.h.  NULL is fine. */
-void
-gc_int_text_clean (char *s)
-{
-  if (s == NULL)
-    return;
-  unsigned char *p = (unsigned char *) s;
-  while (*p) {
-    size_t n = utf8_len (p);
-    if (n == 0 || (n == 1 && ((*p < 0x20 && *p != '\n' && *p != '\t') ||
-                              *p == 0x7f))) {
-      *p++ = '?';
-      continue;
-    }
-    p += n;
-  }
-}
-
 /* An untrusted string from the appliance as a field: trimmed, NULL if
- * empty, made text by gc_int_text_clean.  -1 on ENOMEM. */
+ * empty (gc_inspect makes it safe to print).  -1 on ENOMEM. */
 static int
 rpm_field (char **field, const char *v)
 {
-  CLEANUP_FREE char *s = strdup (v);
-  if (s == NULL)
-    return -1;
-  gc_int_text_clean (s);
-  return set (field, s);
+  return set (field, v);
 }
 
 /* The source package's name from rpm's SOURCERPM,

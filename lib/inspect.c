@@ -200,7 +200,6 @@ set_product (struct gc_int_osinfo *o, const char *v)
   if (v[0] == '\0' || o->product_name)
     return 0;
   o->product_name = strdup (v);
-  gc_int_text_clean (o->product_name);
   return o->product_name ? 0 : -1;
 }
 

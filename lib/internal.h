@@ -371,10 +371,6 @@ extern void gc_int_apps_take (struct gc_inspect_os *os,
  * afterwards.  1 and *usr (caller frees) if root is such a root with
  * such a partition, 0 if not, -1 on error. */
 extern int gc_int_usr_partition (gc_h *g, const char *root, char **usr);
-/* Make an untrusted string text, in place: each byte that is not part
- * of valid UTF-8, and each control character but newline and tab,
- * becomes '?'.  NULL is fine. */
-extern void gc_int_text_clean (char *s);
 /* Package databases: append the installed packages to *apps.  A
  * truncated database keeps what parsed.  -1 on ENOMEM, else 0. */
 extern int gc_int_parse_dpkg_status (const char *text, size_t len,
