@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 
 #include "daemon.h"
@@ -595,6 +596,28 @@ do_ln_s (const char *target, const char *linkname)
   CLEANUP_CLOSE int dfd = gc_d_open_parent (linkname, &name);
   if (dfd == -1 || symlinkat (target, dfd, name) == -1) {
     reply_with_perror ("ln_s: %s", linkname);
+    return -1;
+  }
+  return 0;
+}
+
+/* 0, or -1 after replying. */
+int
+do_mknod (int mode, int devmajor, int devminor, const char *path)
+{
+  CLEANUP_FREE char *name = NULL;
+  int type = mode & S_IFMT;
+  if ((type != S_IFIFO && type != S_IFCHR && type != S_IFBLK) ||
+      (mode & ~(S_IFMT | 07777)) || devmajor < 0 || devminor < 0) {
+    reply_with_error_errno (EINVAL, "mknod: %s: invalid mode %#o or device "
+                            "%d:%d", path, (unsigned) mode, devmajor,
+                            devminor);
+    return -1;
+  }
+  CLEANUP_CLOSE int dfd = gc_d_open_parent (path, &name);
+  if (dfd == -1 ||
+      mknodat (dfd, name, mode, makedev (devmajor, devminor)) == -1) {
+    reply_with_perror ("mknod: %s", path);
     return -1;
   }
   return 0;

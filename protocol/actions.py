@@ -123,6 +123,12 @@ ACTIONS = [
     (33, "ln_s", "RVoid", [("String", "target"), ("Pathname", "linkname")],
      ["Writes"],
      "Make a symbolic link."),
+    (100, "mknod", "RVoid",
+     [("Int", "mode"), ("Int", "devmajor"), ("Int", "devminor"),
+      ("Pathname", "path")],
+     ["Writes"],
+     "Make a FIFO (mode S_IFIFO|perms) or a character or block device "
+     "node (S_IFCHR, S_IFBLK) in the guest."),
     (34, "chmod", "RVoid", [("Int", "mode"), ("Pathname", "path")],
      ["Writes"],
      "Change the permission bits of a guest path."),
