@@ -23,6 +23,7 @@
  *   upload-pattern PATH SIZE SEED    (SIZE deterministic pseudo-random bytes)
  *   truncate PATH SIZE               (grow a file sparsely)
  *   ln-s TARGET LINK                 chmod OCTAL PATH
+ *   mkfifo PATH                      mknod c|b MAJOR MINOR PATH
  *   chown UID GID PATH
  *   hive PATH <<END ... END          (a Windows registry hive built on the
  *                                    host from the text, a subset of the
@@ -71,8 +72,9 @@
  *                                    blocks home later, an xfs log
  *                                    synced is not checkpointed)
  *
- * Words are separated by blanks; in a word \040 stands for a space
- * (as in fstab: "/Program\040Files", "label=System\040Reserved").  For
+ * Words are separated by blanks; in a word an octal escape stands for
+ * its byte, \040 for a space (as in fstab: "/Program\040Files",
+ * "label=System\040Reserved"), \012 for a newline.  For
  * mkfs ntfs, uuid= is the volume serial (16 hex digits).
  *
  * The recipe is checked whole before anything is built; the image is
@@ -89,6 +91,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -154,6 +157,7 @@ static const struct {
   { "luks-format", 2, 3 }, { "md-create", 4, 18 },
   { "part-set-mbr-id", 3, 3 }, { "part-set-bootable", 3, 3 },
   { "sync", 0, 0 }, { "crash", 0, 1 }, { "write-repeat", 2, 2 },
+  { "mkfifo", 1, 1 }, { "mknod", 4, 4 },
 };
 
 /* Commands followed by a text (<<END ... END). */
@@ -259,14 +263,17 @@ convert_text (struct cmd *c)
   return 0;
 }
 
-/* "\040" -> ' ' in a recipe's word, in place. */
+/* Octal escapes in a recipe's word, in place: "\040" -> ' ', "\012" a
+ * newline, "\033" ESC (\001 to \377; \000 is left as it is). */
 static void
 unescape_spaces (char *s)
 {
   char *w = s;
   for (const char *p = s; *p; ++p) {
-    if (strncmp (p, "\\040", 4) == 0) {
-      *w++ = ' ';
+    if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' &&
+        p[2] <= '7' && p[3] >= '0' && p[3] <= '7' &&
+        (p[1] != '0' || p[2] != '0' || p[3] != '0')) {
+      *w++ = (char) ((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
       p += 3;
     }
     else
@@ -502,6 +509,9 @@ run_cmd (gc_h *g, const struct cmd *c)
     goto error;
   if (strcmp (n, "ln-s") == 0 && make_parent (g, a[2]) == -1)
     goto error;
+  if ((strcmp (n, "mkfifo") == 0 || strcmp (n, "mknod") == 0) &&
+      make_parent (g, a[c->argv.len - 1]) == -1)
+    goto error;
 
   if (strcmp (n, "part-init") == 0)
     r = gc_part_init (g, a[1], a[2]);
@@ -543,6 +553,17 @@ run_cmd (gc_h *g, const struct cmd *c)
     r = gc_umount_all (g);
   else if (strcmp (n, "sync") == 0)
     r = gc_sync (g);
+  else if (strcmp (n, "mkfifo") == 0)
+    r = gc_mknod (g, S_IFIFO | 0644, 0, 0, a[1]);
+  else if (strcmp (n, "mknod") == 0) {
+    if (strcmp (a[1], "c") != 0 && strcmp (a[1], "b") != 0) {
+      fprintf (stderr, "%s:%d: mknod: c or b, not '%s'\n", recipe_name,
+               c->lineno, a[1]);
+      return -1;
+    }
+    r = gc_mknod (g, (a[1][0] == 'c' ? S_IFCHR : S_IFBLK) | 0644,
+                  atoi (a[2]), atoi (a[3]), a[4]);
+  }
   else if (strcmp (n, "crash") == 0) {
     /* The next call finds the handle cancelled and kills qemu (SIGKILL)
      * before sending anything. */
