@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "options.h"
+#include "strutils.h"
 
 static struct poptOption options[] = {
   { NULL, '\0', POPT_ARG_INCLUDE_TABLE, gc_common_options, 0,
@@ -69,6 +70,10 @@ cat_one (gc_h *g, const char *path, int *fatal_r)
     gc_tool_error ("%s: %s", path, strerror (e));
   else {
     const char *msg = gc_last_error (g);
+    /* The daemon names its action ("download: PATH: not a regular
+     * file"): the user asked for a file, not an action. */
+    if (msg && gc_str_prefix (msg, "download: "))
+      msg += strlen ("download: ");
     if (msg && strstr (msg, path))
       gc_tool_error ("%s", msg);
     else
