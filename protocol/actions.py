@@ -158,6 +158,10 @@ ACTIONS = [
     (43, "part_uuid", "RString", [("Device", "partition")], [],
      "The partition's own UUID: the GPT partition GUID, or for MBR the "
      "disk signature and partition number (\"1234abcd-02\")."),
+    (101, "part_check", "RStringList", [], [],
+     "What is wrong with the guest disks' partition tables, one message "
+     "each: partitions past the end of their disk, partitions that "
+     "overlap."),
     (44, "part_offset", "RInt64", [("Device", "partition")], [],
      "The byte offset of a partition from the start of its disk."),
     (45, "mbr_set_id", "RVoid", [("Device", "device"), ("Int64", "id")],
