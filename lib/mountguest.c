@@ -717,6 +717,14 @@ append_copy (gc_h *g, string_vector *v, const char *s)
 int
 gc_scan_volumes (gc_h *g)
 {
+  /* A partition table that points past the disk's end or overlaps: a
+   * warning each (the kernel truncates such partitions, and what can
+   * be read of them still is). */
+  CLEANUP_FREE_STRINGS char **problems = gc_part_check (g);
+  if (problems == NULL)
+    return -1;
+  for (size_t i = 0; problems[i]; ++i)
+    gc_int_warning (g, "%s", problems[i]);
   /* Each does nothing (no exec) unless the disks hold its members. */
   if (gc_md_assemble (g) == -1)
     return -1;
