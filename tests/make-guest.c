@@ -42,7 +42,7 @@
  *   part-set-bootable DEV N on|off   (the MBR active flag of partition N)
  *   part-set-name DEV N NAME         (the GPT name of partition N, as
  *                                    PARTLABEL= sees it: USR-A, ROOT...)
- *   rpmdb PATH <<END ... END         (an rpm sqlite database made on the
+ *   rpmdb PATH [N] <<END ... END     (an rpm sqlite database made on the
  *                                    host from the text: packages as
  *                                    stanzas of "Key: value" lines, Name
  *                                    Epoch Version Release Arch URL
@@ -50,7 +50,9 @@
  *                                    separated by blank lines; a line
  *                                    starting with a space continues a
  *                                    field, " ." for an empty line: see
- *                                    make-rpmdb.c)
+ *                                    make-rpmdb.c; with N, the text N
+ *                                    times over, @N@ counted, as in
+ *                                    write-repeat)
  *   (hive, write-hex, rpmdb and copy-in make the parent directory first too)
  *   luks-format DEV KEY [uuid=U]     (a LUKS2 volume, passphrase KEY, cheap
  *                                    pbkdf2: for tests only)
@@ -153,7 +155,7 @@ static const struct {
   { "write", 1, 1 }, { "upload-pattern", 3, 3 }, { "truncate", 2, 2 },
   { "ln-s", 2, 2 }, { "chmod", 2, 2 }, { "chown", 3, 3 },
   { "hive", 1, 1 }, { "write-hex", 1, 1 }, { "copy-in", 2, 2 },
-  { "mbr-id", 2, 2 }, { "umount-all", 0, 0 }, { "rpmdb", 1, 1 },
+  { "mbr-id", 2, 2 }, { "umount-all", 0, 0 }, { "rpmdb", 1, 2 },
   { "luks-format", 2, 3 }, { "md-create", 4, 18 },
   { "part-set-mbr-id", 3, 3 }, { "part-set-bootable", 3, 3 },
   { "sync", 0, 0 }, { "crash", 0, 1 }, { "write-repeat", 2, 2 },
@@ -167,6 +169,41 @@ takes_text (const char *name)
   return strcmp (name, "write") == 0 || strcmp (name, "hive") == 0 ||
     strcmp (name, "write-repeat") == 0 ||
     strcmp (name, "write-hex") == 0 || strcmp (name, "rpmdb") == 0;
+}
+
+/* The text repeated count times (a decimal string, at most 10^6), "@N@"
+ * replaced by 0, 1... count-1, into *out (malloc'd).  -1 on error
+ * (printed). */
+static int
+repeat_text (const char *where, const char *text, size_t len,
+             const char *count, char **out, size_t *out_len)
+{
+  char *end;
+  errno = 0;
+  long n = strtol (count, &end, 10);
+  if (errno || *end || n < 0 || n > 1000000) {
+    fprintf (stderr, "%s: bad count '%s'\n", where, count);
+    return -1;
+  }
+  FILE *m = open_memstream (out, out_len);
+  if (m == NULL) {
+    perror ("open_memstream");
+    return -1;
+  }
+  for (long i = 0; i < n; ++i)
+    for (size_t k = 0; k < len; ++k) {
+      if (strncmp (text + k, "@N@", 3) == 0) {
+        fprintf (m, "%ld", i);
+        k += 2;
+      }
+      else
+        fputc (text[k], m);
+    }
+  if (fclose (m) == EOF) {
+    perror ("repeat");
+    return -1;
+  }
+  return 0;
 }
 
 /* hive and write-hex: turn the text into the file's bytes now, so that
@@ -186,36 +223,20 @@ convert_text (struct cmd *c)
       return -1;
   }
   else if (strcmp (c->argv.ptr[0], "rpmdb") == 0) {
-    if (rpmdb_make (where, c->content, c->content_len, &bytes, &len) == -1)
+    CLEANUP_FREE char *text = NULL;
+    size_t tlen = 0;
+    if (c->argv.len > 2 &&
+        repeat_text (where, c->content, c->content_len, c->argv.ptr[2],
+                     &text, &tlen) == -1)
+      return -1;
+    if (rpmdb_make (where, text ? text : c->content,
+                    text ? tlen : c->content_len, &bytes, &len) == -1)
       return -1;
   }
   else if (strcmp (c->argv.ptr[0], "write-repeat") == 0) {
-    char *end;
-    errno = 0;
-    long n = strtol (c->argv.ptr[2], &end, 10);
-    if (errno || *end || n < 0 || n > 1000000) {
-      fprintf (stderr, "%s: write-repeat: bad count '%s'\n", where,
-               c->argv.ptr[2]);
+    if (repeat_text (where, c->content, c->content_len, c->argv.ptr[2],
+                     &bytes, &len) == -1)
       return -1;
-    }
-    FILE *m = open_memstream (&bytes, &len);
-    if (m == NULL) {
-      perror ("open_memstream");
-      return -1;
-    }
-    for (long i = 0; i < n; ++i)
-      for (size_t k = 0; k < c->content_len; ++k) {
-        if (strncmp (c->content + k, "@N@", 3) == 0) {
-          fprintf (m, "%ld", i);
-          k += 2;
-        }
-        else
-          fputc (c->content[k], m);
-      }
-    if (fclose (m) == EOF) {
-      perror ("write-repeat");
-      return -1;
-    }
   }
   else if (strcmp (c->argv.ptr[0], "write-hex") == 0) {
     bytes = malloc (c->content_len / 2 + 1);
