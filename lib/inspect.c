@@ -159,7 +159,8 @@ gc_int_parse_version (const char *s, int *major, int *minor)
     return;
   errno = 0;
   a = strtol (s, &end, 10);
-  if (errno || a > 1000000)
+  /* Up to a date: openSUSE Tumbleweed's VERSION_ID is 20240110. */
+  if (errno || a > 99999999)
     return;
   if (*end == '.' && isdigit ((unsigned char) end[1])) {
     b = strtol (end + 1, &end, 10);
