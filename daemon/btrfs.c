@@ -37,6 +37,12 @@
 /* At most this many subvolumes are listed: a guest with more is
  * refused rather than sent in one enormous reply. */
 #define MAX_SUBVOLUMES 4096
+/* Subvolumes nest at most this deep (each level is a frame of
+ * resolve_path, with a 4 KiB lookup buffer). */
+#define MAX_DEPTH 128
+/* The paths sent add up to at most this many bytes, well inside a
+ * reply (GC_MESSAGE_MAX). */
+#define MAX_REPLY_BYTES (2 << 20)
 /* Where the top level is mounted while it is listed. */
 #define LIST_MOUNT "/run/gc/btrfs"
 
@@ -219,15 +225,20 @@ search_root_tree (int fd, uint64_t objectid, uint64_t max_objectid,
 }
 
 /* The path of s from the top level (malloc'd into s->path), resolving
- * its parents first.  0, or -1 with errno (ENOENT: it hangs from a
- * subvolume that is not there, or from a loop). */
+ * its parents first (depth: how many are being resolved below it).  0,
+ * or -1 with errno (ENOENT: it hangs from a subvolume that is not
+ * there, or from a loop; ELOOP: nested too deep). */
 static int
-resolve_path (int fd, subvol_vector *v, struct subvol *s)
+resolve_path (int fd, subvol_vector *v, struct subvol *s, unsigned depth)
 {
   if (s->path)
     return 0;
   if (s->name == NULL || s->resolving) {
     errno = ENOENT;
+    return -1;
+  }
+  if (depth >= MAX_DEPTH) {
+    errno = ELOOP;
     return -1;
   }
   const char *ppath = "";
@@ -236,7 +247,7 @@ resolve_path (int fd, subvol_vector *v, struct subvol *s)
     if (p == NULL)
       return -1;
     s->resolving = true;
-    int r = resolve_path (fd, v, p);
+    int r = resolve_path (fd, v, p, depth + 1);
     s->resolving = false;
     if (r == -1)
       return -1;
@@ -302,7 +313,7 @@ list_subvolumes (int fd, const char *udev, subvol_vector *v,
     struct subvol *s = &v->ptr[i];
     if (s->name == NULL)
       continue;                 /* deleted, not yet cleaned */
-    if (resolve_path (fd, v, s) == -1) {
+    if (resolve_path (fd, v, s, 0) == -1) {
       if (errno == ENOMEM) {
         reply_with_perror ("btrfs_subvolume_list: %s", udev);
         return -1;
@@ -359,11 +370,19 @@ do_btrfs_subvolume_list (const char *device)
   if (r == -1)
     goto out;
 
+  size_t bytes = 0;
   for (size_t i = 0; i < v.len; ++i) {
     const struct subvol *s = &v.ptr[i];
     char *id = NULL, *fl = NULL, *path = NULL;
     if (s->path == NULL)
       continue;
+    bytes += strlen (s->path) + 64;
+    if (bytes > MAX_REPLY_BYTES) {
+      reply_with_error_errno (E2BIG, "btrfs_subvolume_list: %s: the paths "
+                              "of the subvolumes are too long", udev);
+      gc_string_vector_free (&out);
+      goto out;
+    }
     if (asprintf (&id, "%" PRIu64, s->id) == -1)
       id = NULL;
     char flags[64] = "";
