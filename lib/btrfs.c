@@ -230,8 +230,14 @@ gc_int_btrfs_find_roots (gc_h *g, const char *device,
                          int (*is_root) (gc_h *), string_vector *roots)
 {
   gc_int_btrfs_subvols v;
-  if (gc_int_btrfs_subvolumes (g, device, &v) == -1)
-    return g->state == GC_STATE_READY ? 0 : -1;
+  if (gc_int_btrfs_subvolumes (g, device, &v) == -1) {
+    if (g->state != GC_STATE_READY)
+      return -1;
+    /* A damaged filesystem: its default subvolume was looked at. */
+    gc_int_debug (g, "find_roots: %s: the subvolumes cannot be listed: %s",
+                  device, gc_last_error (g));
+    return 0;
+  }
   int ret = -1;
   for (size_t i = 0; i < v.len; ++i) {
     const struct gc_int_btrfs_subvol *s = &v.ptr[i];
