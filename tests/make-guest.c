@@ -20,6 +20,16 @@
  *   mount DEV MNT  (makes MNT first)  mkdir-p PATH
  *   mount-o OPTS DEV MNT             (mount with options, e.g.
  *                                    subvol=root,compress=zstd:1)
+ *   btrfs-subvolume-create PATH      (a btrfs subvolume at PATH, its
+ *                                    parent directory made first)
+ *   btrfs-subvolume-snapshot SRC DST [ro]
+ *                                    (a snapshot of the subvolume SRC as
+ *                                    the new subvolume DST, read-only
+ *                                    with "ro", as snapper makes them)
+ *   btrfs-subvolume-set-default PATH (the subvolume at PATH becomes the
+ *                                    default: what mounting the device
+ *                                    without subvol= mounts)
+ *   (mkfs btrfs makes a btrfs filesystem, like the other types)
  *   write PATH <<END ... END         (the lines between, each with '\n')
  *   (write, upload-pattern and ln-s make the parent directory first)
  *   upload-pattern PATH SIZE SEED    (SIZE deterministic pseudo-random bytes)
@@ -56,16 +66,6 @@
  *                                    U in mdadm's form, 8:8:8:8 hex digits;
  *                                    every array is stopped before the
  *                                    appliance shuts down)
- *   btrfs-subvolume-create PATH      (a btrfs subvolume at PATH, its
- *                                    parent directory made first)
- *   btrfs-subvolume-snapshot SRC DST [ro]
- *                                    (a snapshot of the subvolume SRC as
- *                                    the new subvolume DST, read-only
- *                                    with "ro", as snapper makes them)
- *   btrfs-subvolume-set-default PATH (the subvolume at PATH becomes the
- *                                    default: what mounting the device
- *                                    without subvol= mounts)
- *   (mkfs btrfs makes a btrfs filesystem, like the other types)
  *
  * Words are separated by blanks; in a word \040 stands for a space
  * (as in fstab: "/Program\040Files", "label=System\040Reserved").  For
@@ -139,6 +139,9 @@ static const struct {
   const char *name;
   int min, max;
 } commands[] = {
+  { "mount-o", 3, 3 }, { "btrfs-subvolume-create", 1, 1 },
+  { "btrfs-subvolume-snapshot", 2, 3 },
+  { "btrfs-subvolume-set-default", 1, 1 },
   { "size", 1, 1 }, { "part-init", 2, 2 }, { "part-add", 4, 4 },
   { "mkfs", 2, 4 }, { "pvcreate", 1, 1 }, { "vgcreate", 2, 16 },
   { "lvcreate", 3, 3 }, { "mount", 2, 2 }, { "mkdir-p", 1, 1 },
@@ -148,9 +151,6 @@ static const struct {
   { "mbr-id", 2, 2 }, { "umount-all", 0, 0 }, { "rpmdb", 1, 1 },
   { "luks-format", 2, 3 }, { "md-create", 4, 18 },
   { "part-set-mbr-id", 3, 3 }, { "part-set-bootable", 3, 3 },
-  { "mount-o", 3, 3 }, { "btrfs-subvolume-create", 1, 1 },
-  { "btrfs-subvolume-snapshot", 2, 3 },
-  { "btrfs-subvolume-set-default", 1, 1 },
 };
 
 /* Commands followed by a text (<<END ... END). */
