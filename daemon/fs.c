@@ -557,11 +557,24 @@ do_mkfs (const char *fstype, const char *device, const char *label,
       argv[n++] = uuid;
     }
   }
+  else if (strcmp (fstype, "btrfs") == 0) {
+    argv[n++] = "mkfs.btrfs";
+    argv[n++] = "-q";
+    argv[n++] = "-f";
+    if (label) {
+      argv[n++] = "-L";
+      argv[n++] = label;
+    }
+    if (uuid) {
+      argv[n++] = "-U";
+      argv[n++] = uuid;
+    }
+  }
   else if (strcmp (fstype, "ntfs") == 0)
     return mkfs_ntfs (device, label, uuid);
   else {
     reply_with_error_errno (EINVAL, "mkfs: %s: unsupported filesystem type "
-                            "(ext2, ext3, ext4, xfs, vfat, swap or ntfs)",
+                            "(ext2, ext3, ext4, xfs, btrfs, vfat, swap or ntfs)",
                             fstype);
     return -1;
   }

@@ -126,6 +126,13 @@ extern char **gc_find_linux_roots (gc_h *g);
  * them (gc_find_roots does it first).  0, or -1 on error. */
 extern int gc_scan_volumes (gc_h *g);
 extern int gc_mount_linux_root (gc_h *g, const char *root, int readonly);
+/* gc_mount, but mountable may also name a btrfs subvolume as
+ * btrfsvol:DEVICE/SUBVOLUME (as roots, inspection's mount points and
+ * filesystems do): DEVICE is mounted with subvol=SUBVOLUME (before
+ * options).  0, or -1 on error.  (lib/btrfs.c) */
+extern int gc_mount_mountable (gc_h *g, const char *mountable,
+                               const char *mountpoint, const char *options,
+                               const char *fstype, int readonly);
 
 /* Windows roots (lib/inspect-windows.c).
  *

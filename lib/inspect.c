@@ -159,7 +159,8 @@ gc_int_parse_version (const char *s, int *major, int *minor)
     return;
   errno = 0;
   a = strtol (s, &end, 10);
-  if (errno || a > 1000000)
+  /* Up to a date: openSUSE Tumbleweed's VERSION_ID is 20240110. */
+  if (errno || a > 99999999)
     return;
   if (*end == '.' && isdigit ((unsigned char) end[1])) {
     b = strtol (end + 1, &end, 10);
@@ -720,6 +721,10 @@ add_fs (gc_h *g, fs_vector *v, struct gc_int_fslist *l, const char *dev)
     gc_int_perror (g, "strdup");
     return -1;
   }
+  /* A btrfs subvolume has its filesystem's type, label and UUID. */
+  CLEANUP_FREE char *fsdev = NULL;
+  if (gc_int_btrfsvol_parse (dev, &fsdev, NULL) == 1)
+    dev = fsdev;
   for (size_t i = 0; i < l->fs.len; ++i)
     if (strcmp (l->fs.ptr[i].device, dev) == 0)
       f.type = strdup (l->fs.ptr[i].type);
@@ -906,6 +911,8 @@ inspect_fstab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
                       : "not supported");
       continue;
     }
+    if (!swap && gc_int_btrfs_fstab_mountable (g, l, e, &dev) == -1)
+      goto out;
     if (swap) {
       if (add_fs (g, &fss, l, dev) == -1)
         goto out;

@@ -439,4 +439,45 @@ extern char *gc_int_text_copy (const char *text, size_t len);
 /* Microseconds on the monotonic clock. */
 extern int64_t gc_int_now_us (void);
 
+/* lib/btrfs.c: btrfs subvolumes, named btrfsvol:DEVICE/PATH as
+ * libguestfs names them (PATH from the top level: "root",
+ * "@/home"); the device alone is its default subvolume. */
+/* 1 if mountable is such a name (*device and *subvol set, malloc'd,
+ * either pointer may be NULL), 0 if it is not one (a plain device),
+ * -1 with errno EINVAL if it is malformed, or ENOMEM. */
+extern int gc_int_btrfsvol_parse (const char *mountable, char **device,
+                                  char **subvol);
+/* "btrfsvol:DEVICE/SUBVOL", malloc'd; NULL on ENOMEM. */
+extern char *gc_int_btrfsvol_name (const char *device, const char *subvol);
+#define GC_INT_BTRFS_MAX_SUBVOLUMES 4096
+struct gc_int_btrfs_subvol {
+  uint64_t id;
+  char *path;                   /* checked: mountable with subvol= */
+  bool is_default, readonly, snapshot;
+};
+DEFINE_VECTOR_TYPE (gc_int_btrfs_subvols, struct gc_int_btrfs_subvol);
+/* The subvolumes of the btrfs filesystem on device (the top level left
+ * out), checked: a malformed reply is an error, a path we cannot use is
+ * left out.  0, or -1 on error; free with gc_int_btrfs_subvols_free. */
+extern int gc_int_btrfs_subvolumes (gc_h *g, const char *device,
+                                    gc_int_btrfs_subvols *v);
+extern void gc_int_btrfs_subvols_free (gc_int_btrfs_subvols *v);
+/* Append to roots the btrfsvol: names of the subvolumes of device that
+ * hold a root: is_root (called with the subvolume mounted at "/")
+ * returns 1, 0, or -1 if the appliance failed.  The default subvolume
+ * (the device itself, looked at by the caller) and snapshots (made as
+ * snapshots, or snapper's .snapshots/N/snapshot) are not looked at.
+ * 0, or -1 on error. */
+extern int gc_int_btrfs_find_roots (gc_h *g, const char *device,
+                                    int (*is_root) (gc_h *),
+                                    string_vector *roots);
+/* An fstab entry resolved to *dev: if it is btrfs (its type in the
+ * fstab or in l) and names a subvolume with subvol= or subvolid=, *dev
+ * is replaced by that subvolume's btrfsvol: name (else left as it is).
+ * 0, or -1 on error. */
+extern int gc_int_btrfs_fstab_mountable (gc_h *g,
+                                         const struct gc_int_fslist *l,
+                                         const struct gc_int_fstab_entry *e,
+                                         char **dev);
+
 #endif /* GC_INTERNAL_H */

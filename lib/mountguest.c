@@ -768,6 +768,11 @@ gc_find_roots (gc_h *g, char ***windows)
     if ((is_root && append_copy (g, &roots, f->device) == -1)
         || (is_windows && append_copy (g, &wroots, f->device) == -1))
       goto error;
+    /* The device was its default subvolume; a root may be in another. */
+    if (strcmp (f->type, "btrfs") == 0
+        && gc_int_btrfs_find_roots (g, f->device, looks_like_root,
+                                    &roots) == -1)
+      goto error;
   }
   gc_int_fslist_free (&l);
   r = gc_strings_from_vector (&roots);
@@ -920,6 +925,10 @@ plan_mounts (gc_h *g, const char *root, const gc_int_fstab *fstab,
                         "the guest: skipped", root, e->spec, mp);
       continue;
     }
+    if (gc_int_btrfs_fstab_mountable (g, &l, e, &dev) == -1) {
+      free (dev);
+      goto error;
+    }
     struct to_mount *nl = realloc (*list, (*n + 1) * sizeof **list);
     if (nl == NULL) {
       free (dev);
@@ -986,7 +995,7 @@ gc_mount_linux_root (gc_h *g, const char *root, int readonly)
   size_t n;
   int ret = -1;
 
-  if (gc_mount (g, root, "/", NULL, NULL, readonly) == -1)
+  if (gc_mount_mountable (g, root, "/", NULL, NULL, readonly) == -1)
     return -1;
 
   text = gc_read_file (g, "/etc/fstab", &len);
@@ -1030,7 +1039,8 @@ gc_mount_linux_root (gc_h *g, const char *root, int readonly)
                       m->device);
       continue;
     }
-    if (gc_mount (g, m->device, m->mountpoint, NULL, NULL, readonly) == -1) {
+    if (gc_mount_mountable (g, m->device, m->mountpoint, NULL, NULL,
+                            readonly) == -1) {
       if (g->state != GC_STATE_READY)
         goto out_list;
       gc_int_warning (g, "%s: /etc/fstab: %s on %s: %s: skipped", root,

@@ -49,6 +49,14 @@ test_release (void)
   CHECK (streq (o.product_name, "Ubuntu \"22.04\" LTS"), "escapes");
   gc_int_osinfo_free (&o);
 
+  /* openSUSE Tumbleweed: the version is the snapshot's date. */
+  o = (struct gc_int_osinfo) { .major = -1, .minor = -1 };
+  gc_int_parse_os_release (S ("ID=\"opensuse-tumbleweed\"\n"
+                              "VERSION_ID=\"20240110\"\n"), &o);
+  CHECK (streq (o.distro, "opensuse") && o.major == 20240110 && o.minor == 0,
+         "Tumbleweed: VERSION_ID 20240110 is the major version");
+  gc_int_osinfo_free (&o);
+
   /* Damaged: empty, no ID, unknown ID, garbage, binary. */
   static const char *const bad[] = { "", "\n\n", "ID=\n", "ID=plan9\n",
                                      "=\n==\nID", ("\x7f" "ELF\0\0\0=\"") };

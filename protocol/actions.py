@@ -100,7 +100,8 @@ ACTIONS = [
     (26, "mkfs", "RVoid",
      [("String", "fstype"), ("Device", "device"), ("OptString", "label"),
       ("OptString", "uuid")], ["Writes"],
-     "Make a filesystem (ext2, ext3, ext4, xfs, vfat, swap, ntfs) with an "
+     "Make a filesystem (ext2, ext3, ext4, xfs, btrfs, vfat, swap, ntfs) "
+     "with an "
      "optional label and UUID (for ntfs: the 16 hex digits of the volume "
      "serial)."),
     (27, "pvcreate", "RVoid", [("Device", "device")], ["Writes"],
@@ -212,4 +213,24 @@ ACTIONS = [
 
     (55, "part_name", "RString", [("Device", "partition")], [],
      "The partition's name (GPT partition label), or \"\"."),
+    (80, "btrfs_subvolume_list", "RStringList", [("Device", "device")], [],
+     "The subvolumes of the btrfs filesystem on a device (the top level "
+     "itself left out), as triples of id, flags and path from the top "
+     "level (\"root\", \"@/.snapshots/1/snapshot\"), sorted by id; "
+     "flags is a comma-separated list of default (the default "
+     "subvolume: if none has it, the top level is), readonly and "
+     "snapshot (made as a snapshot of another subvolume).  At most "
+     "4096 subvolumes."),
+    (81, "btrfs_subvolume_create", "RVoid", [("Pathname", "path")],
+     ["Writes"],
+     "Make a btrfs subvolume at a new guest path."),
+    (82, "btrfs_subvolume_snapshot", "RVoid",
+     [("Pathname", "source"), ("Pathname", "dest"), ("Bool", "readonly")],
+     ["Writes"],
+     "Make a snapshot of the btrfs subvolume at source as a new "
+     "subvolume at dest, read-only if asked."),
+    (83, "btrfs_subvolume_set_default", "RVoid", [("Pathname", "path")],
+     ["Writes"],
+     "Make the btrfs subvolume at a guest path the default one (what a "
+     "mount without subvol= or subvolid= mounts)."),
 ]

@@ -18,6 +18,18 @@
  *   mkfs TYPE DEV [label=L] [uuid=U] pvcreate DEV
  *   vgcreate VG PV...                lvcreate LV VG MBYTES
  *   mount DEV MNT  (makes MNT first)  mkdir-p PATH
+ *   mount-o OPTS DEV MNT             (mount with options, e.g.
+ *                                    subvol=root,compress=zstd:1)
+ *   btrfs-subvolume-create PATH      (a btrfs subvolume at PATH, its
+ *                                    parent directory made first)
+ *   btrfs-subvolume-snapshot SRC DST [ro]
+ *                                    (a snapshot of the subvolume SRC as
+ *                                    the new subvolume DST, read-only
+ *                                    with "ro", as snapper makes them)
+ *   btrfs-subvolume-set-default PATH (the subvolume at PATH becomes the
+ *                                    default: what mounting the device
+ *                                    without subvol= mounts)
+ *   (mkfs btrfs makes a btrfs filesystem, like the other types)
  *   write PATH <<END ... END         (the lines between, each with '\n')
  *   (write, upload-pattern and ln-s make the parent directory first)
  *   upload-pattern PATH SIZE SEED    (SIZE deterministic pseudo-random bytes)
@@ -148,6 +160,9 @@ static const struct {
   const char *name;
   int min, max;
 } commands[] = {
+  { "mount-o", 3, 3 }, { "btrfs-subvolume-create", 1, 1 },
+  { "btrfs-subvolume-snapshot", 2, 3 },
+  { "btrfs-subvolume-set-default", 1, 1 },
   { "size", 1, 1 }, { "part-init", 2, 2 }, { "part-add", 4, 4 },
   { "part-set-name", 3, 3 },
   { "mkfs", 2, 4 }, { "pvcreate", 1, 1 }, { "vgcreate", 2, 16 },
@@ -328,6 +343,12 @@ check_cmd (const struct cmd *c)
     if (strcmp (commands[i].name, name) == 0) {
       if (nargs < commands[i].min || nargs > commands[i].max) {
         fprintf (stderr, "%s:%d: %s: wrong number of arguments\n",
+                 recipe_name, c->lineno, name);
+        return -1;
+      }
+      if (strcmp (name, "btrfs-subvolume-snapshot") == 0 && nargs == 3
+          && strcmp (c->argv.ptr[3], "ro") != 0) {
+        fprintf (stderr, "%s:%d: %s: the third word can only be 'ro'\n",
                  recipe_name, c->lineno, name);
         return -1;
       }
@@ -560,6 +581,21 @@ run_cmd (gc_h *g, const struct cmd *c)
     if (r == 0)
       r = gc_mount (g, a[1], a[2], NULL, NULL, 0);
   }
+  else if (strcmp (n, "mount-o") == 0) {
+    r = 0;
+    if (strcmp (a[3], "/") != 0)
+      r = gc_mkdir_p (g, a[3]);
+    if (r == 0)
+      r = gc_mount (g, a[2], a[3], a[1], NULL, 0);
+  }
+  else if (strcmp (n, "btrfs-subvolume-create") == 0)
+    r = make_parent (g, a[1]) == -1 ? -1 : gc_btrfs_subvolume_create (g, a[1]);
+  else if (strcmp (n, "btrfs-subvolume-snapshot") == 0)
+    r = make_parent (g, a[2]) == -1 ? -1
+      : gc_btrfs_subvolume_snapshot (g, a[1], a[2],
+                                     c->argv.len > 3 && strcmp (a[3], "ro") == 0);
+  else if (strcmp (n, "btrfs-subvolume-set-default") == 0)
+    r = gc_btrfs_subvolume_set_default (g, a[1]);
   else if (strcmp (n, "mkdir-p") == 0)
     r = gc_mkdir_p (g, a[1]);
   else if (strcmp (n, "write") == 0 || strcmp (n, "hive") == 0 ||

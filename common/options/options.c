@@ -63,7 +63,11 @@ add_mount (const char *arg)
   }
   char *field[4] = { copy, NULL, NULL, NULL };
   for (int i = 1; i < 4; ++i) {
-    char *colon = strchr (field[i - 1], ':');
+    /* The colon of a btrfsvol:DEVICE/SUBVOLUME is part of the name. */
+    char *from = field[i - 1];
+    if (i == 1 && gc_str_prefix (from, "btrfsvol:"))
+      from += 9;
+    char *colon = strchr (from, ':');
     if (colon == NULL)
       break;
     *colon = '\0';
@@ -558,8 +562,8 @@ mount_by_options (gc_h *g, bool readonly)
   }
   for (size_t i = 0; i < n; ++i) {
     const struct gc_opt_mount *m = &gc_opts.mounts.ptr[order[i]];
-    if (gc_mount (g, m->device, m->mountpoint, m->options, m->fstype,
-                  readonly) == -1) {
+    if (gc_mount_mountable (g, m->device, m->mountpoint, m->options,
+                            m->fstype, readonly) == -1) {
       if (gc_get_state (g) != GC_STATE_READY)
         return gc_tool_handle_error (g);
       const char *msg = gc_last_error (g);
