@@ -545,21 +545,12 @@ do_mkfs (const char *fstype, const char *device, const char *label,
       argv[n++] = volid;
     }
   }
-  else if (strcmp (fstype, "swap") == 0) {
-    argv[n++] = "mkswap";
-    argv[n++] = "-f";
-    if (label) {
-      argv[n++] = "-L";
-      argv[n++] = label;
-    }
-    if (uuid) {
-      argv[n++] = "-U";
-      argv[n++] = uuid;
-    }
-  }
-  else if (strcmp (fstype, "btrfs") == 0) {
-    argv[n++] = "mkfs.btrfs";
-    argv[n++] = "-q";
+  else if (strcmp (fstype, "swap") == 0 || strcmp (fstype, "btrfs") == 0) {
+    /* The same options for both: -f, -L LABEL, -U UUID. */
+    bool swap = strcmp (fstype, "swap") == 0;
+    argv[n++] = swap ? "mkswap" : "mkfs.btrfs";
+    if (!swap)
+      argv[n++] = "-q";
     argv[n++] = "-f";
     if (label) {
       argv[n++] = "-L";
