@@ -287,6 +287,19 @@ do_md_assemble (void)
                       gc_d_action ());
     return -1;
   }
+  /* The arrays are writable (their writes go to the overlays of
+   * read-only drives, so that a dirty journal on one is replayed), but
+   * an array left unclean by a crash must not resync: that would write
+   * a copy of the whole array into the overlay, on the host's disk.  The
+   * slowest resync md allows (1 KiB/s) bounds it to nothing. */
+  static const char *const limits[] = {
+    "/proc/sys/dev/raid/speed_limit_min", "/proc/sys/dev/raid/speed_limit_max",
+  };
+  for (size_t i = 0; i < 2; ++i) {
+    CLEANUP_CLOSE int lfd = open (limits[i], O_WRONLY | O_CLOEXEC);
+    if (lfd == -1 || write (lfd, "1\n", 2) != 2)
+      gc_d_debug ("%s: %s: %m", gc_d_action (), limits[i]);
+  }
   CLEANUP_FREE char *err = NULL;
   int st = command (NULL, &err, "mdadm", "--assemble", "--scan",
                     "--no-degraded", "--config", conf, NULL);
