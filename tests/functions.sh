@@ -15,7 +15,9 @@
 #   guest NAME       build build/tests/guests/NAME.img if needed, and
 #                    print the path of a hard link to it in $T
 #   run CMD...       run CMD, stdout in $T/out, stderr in $T/err, status
-#                    in $rc; then check_clean
+#                    in $rc, its time and peak memory printed (GNU
+#                    time, when there and not under valgrind); then
+#                    check_clean
 #   expect_rc N      $rc must be N
 #   expect_one_error REGEX
 #                    stderr must be exactly one line, matching REGEX
@@ -107,8 +109,15 @@ check_clean ()
 run ()
 {
   set +e
-  "$@" > "$T/out" 2> "$T/err"
-  rc=$?
+  if [ -x /usr/bin/time ] && [ -z "${VG:-}" ]; then
+    /usr/bin/time -f "%e s, peak RSS %M KiB (its largest process)" \
+      -o "$T/run-time" "$@" > "$T/out" 2> "$T/err"
+    rc=$?
+    echo "  ran $(basename "$1") (exit $rc): $(tail -n 1 "$T/run-time")"
+  else
+    "$@" > "$T/out" 2> "$T/err"
+    rc=$?
+  fi
   set -e
   check_clean "$*"
 }
