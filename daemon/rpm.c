@@ -295,7 +295,7 @@ do_rpm_packages (const char *path)
   if (budget.dropped)
     gc_d_debug ("rpm_packages: %s: %zu descriptions left out (reply full)",
                 path, budget.dropped);
-  gc_d_debug ("rpm_packages: %s: %zu packages, %zu left out", path,
+  gc_d_debug ("rpm_packages: %s: %zu packages kept, %zu unreadable", path,
               v.len / GC_RPMHDR_NFIELDS, bad);
   ret = gc_strings_from_vector (&v);
   if (ret == NULL)
