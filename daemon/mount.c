@@ -349,12 +349,12 @@ gc_d_umount_all (bool reply_errors)
     gc_d_debug ("umount %s", v.ptr[i]);
     if (umount2 (v.ptr[i], 0) == -1 && errno != EINVAL && errno != ENOENT) {
       CLEANUP_FREE char *g = gc_d_guest_path (v.ptr[i]);
-      if (reply_errors) {
-        reply_with_perror ("umount_all: %s", g ? g : v.ptr[i]);
-        ret = -1;
-        break;
-      }
       fprintf (stderr, "guestcelld: umount %s: %m\n", v.ptr[i]);
+      /* The first failure is the reply; the others are still tried, so
+       * that as much as possible is unmounted cleanly. */
+      if (reply_errors && ret == 0)
+        reply_with_perror ("umount_all: %s", g ? g : v.ptr[i]);
+      ret = reply_errors ? -1 : 0;
     }
   }
   free (v.ptr);                 /* strings point into info */
@@ -383,8 +383,10 @@ do_sync (void)
 int
 do_internal_shutdown (void)
 {
-  gc_d_umount_all (false);
+  /* An unmount that fails is the reply (the caller must not call its
+   * writes done), but the appliance still syncs and powers off. */
+  int r = gc_d_umount_all (true);
   sync ();
   gc_d_exit_after_reply = true;
-  return 0;
+  return r;
 }

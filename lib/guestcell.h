@@ -73,7 +73,10 @@ extern int gc_add_drive (gc_h *g, const char *filename,
  * missing or dead, a boot that did not finish in time...). */
 extern int gc_launch (gc_h *g);
 /* Sync, unmount, and stop the appliance; the handle is CLOSED after it.
- * -1 if the appliance did not stop cleanly (it is killed then). */
+ * 0 only when the daemon unmounted every filesystem, synced, and qemu
+ * then exited with status 0: what was written is on the disks.  -1 if
+ * the appliance did not stop cleanly (it is killed then), or had
+ * already stopped on its own (EIO). */
 extern int gc_shutdown (gc_h *g);
 
 /* Ask the handle to stop what it is doing: safe to call from a signal

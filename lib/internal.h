@@ -103,6 +103,9 @@ struct gc_h {
   size_t warnings_shown, warnings_hidden;
 
   volatile sig_atomic_t cancelled;
+  /* The appliance stopped on its own (qemu died, the channel broke, a
+   * launch failed): gc_shutdown then says so, as writes may be lost. */
+  bool appliance_lost;
 };
 
 /* lib/errors.c: record an error on the handle (message and errno),

@@ -167,6 +167,7 @@ fail (gc_h *g)
   int saved = errno;
   gc_int_stop_appliance (g, 0);
   g->state = GC_STATE_CLOSED;
+  g->appliance_lost = true;
   errno = saved;
 }
 
@@ -561,6 +562,13 @@ gc_shutdown (gc_h *g)
   int r = 0;
 
   gc_int_warnings_summary (g);
+  if (g->state == GC_STATE_CLOSED && g->appliance_lost && !g->cancelled) {
+    /* Its error was reported when it happened; this one is for the
+     * caller that checks gc_shutdown before calling its writes done. */
+    gc_int_error_errno (g, EIO, "shutdown: the appliance had already "
+                        "stopped: what was written may not be on the disk");
+    r = -1;
+  }
   if (g->state == GC_STATE_READY) {
     int64_t t0 = gc_int_now_us ();
     int64_t deadline = t0 + (int64_t) GC_SHUTDOWN_TIMEOUT * 1000000;
@@ -569,7 +577,15 @@ gc_shutdown (gc_h *g)
     if (gc_internal_shutdown (g) == -1)
       r = -1;
     /* The daemon has synced and unmounted; the appliance powers off. */
-    while (g->qemu_pid > 0 && !qemu_exited (g, &status)) {
+    while (g->qemu_pid > 0) {
+      if (qemu_exited (g, &status)) {
+        if (r == 0 && (!WIFEXITED (status) || WEXITSTATUS (status) != 0)) {
+          drain_console (g);
+          qemu_died_error (g, "shutdown", status);
+          r = -1;
+        }
+        break;
+      }
       int64_t now = gc_int_now_us ();
       struct pollfd pfd = { .fd = g->console_fd, .events = POLLIN };
 
@@ -580,8 +596,12 @@ gc_shutdown (gc_h *g)
         r = -1;
         break;
       }
-      if (g->cancelled)
+      if (g->cancelled) {
+        gc_int_error_errno (g, EINTR, "shutdown: cancelled before the "
+                            "appliance powered off");
+        r = -1;
         break;
+      }
       /* The console's end of file says qemu is gone; poll meanwhile. */
       if (poll (&pfd, 1, g->console_fd >= 0 ? 100 : 10) > 0)
         drain_console (g);

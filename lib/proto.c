@@ -840,6 +840,7 @@ gc_int_call (gc_h *g, struct gc_int_call *c)
     int err = errno;
     gc_int_stop_appliance (g, 0);
     g->state = GC_STATE_CLOSED;
+    g->appliance_lost = true;
     errno = err;
   }
   else if (g->state == GC_STATE_BUSY)

@@ -233,4 +233,11 @@ ACTIONS = [
      ["Writes"],
      "Make the btrfs subvolume at a guest path the default one (what a "
      "mount without subvol= or subvolid= mounts)."),
+
+    # --- LUKS keys (procedures 110-119) ---
+
+    # --- tree copy: virt-copy-in, virt-copy-out (procedures 120-129) ---
+
+    # --- file replacement: virt-edit (procedures 130-139) ---
+
 ]

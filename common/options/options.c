@@ -378,6 +378,19 @@ gc_tool_handle_error (gc_h *g)
   return GC_EXIT_ERROR;
 }
 
+int
+gc_tool_finish_writes (gc_h *g)
+{
+  if (gc_shutdown (g) == 0)
+    return GC_EXIT_OK;
+  if (signal_received)
+    return GC_EXIT_ERROR;
+  const char *msg = gc_last_error (g);
+  gc_tool_error ("%s: the changes may not all be on the disk",
+                 msg && msg[0] ? msg : "the appliance did not stop cleanly");
+  return GC_EXIT_ERROR;
+}
+
 bool
 gc_tool_stdout_broken (void)
 {

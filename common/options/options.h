@@ -153,6 +153,13 @@ extern char *gc_tool_windows_path (gc_h *g, const char *path, int *fatal_r);
 /* Forget the drive letters read (gc_options_free calls it). */
 extern void gc_tool_windows_free (void);
 
+/* For a tool that changed the guest: shut the appliance down (the
+ * daemon unmounts every filesystem and syncs, qemu exits 0) and return
+ * GC_EXIT_OK only then.  Otherwise print why, saying the changes may
+ * not all be on the disk, and return GC_EXIT_ERROR.  Call it before
+ * saying anything is done. */
+extern int gc_tool_finish_writes (gc_h *g);
+
 /* True when stdout is a pipe whose reader has gone (EPIPE). */
 extern bool gc_tool_stdout_broken (void);
 /* What main() does with run()'s exit code: if a signal stopped the
