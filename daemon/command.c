@@ -169,6 +169,53 @@ command (char **out, char **err, const char *prog, ...)
   return commandv (out, err, (char *const *) argv);
 }
 
+/* A tool's stderr made one readable line (malloc'd; NULL if out of
+ * memory): its lines (blank ones dropped) joined by "; ", and when
+ * there are more than three (lvm prints one per volume that failed:
+ * thousands), the first two, how many were left out, and the last
+ * one; at most 1,000 bytes.  A text of several lines goes whole to the
+ * console (-v) first. */
+static char *
+shorten_message (const char *err)
+{
+  enum { KEEP_FIRST = 2, MAX_LEN = 1000 };
+  size_t lines = 0;
+  char *save = NULL, *last = NULL;
+  CLEANUP_FREE char *copy = strdup (err);
+  char *r = malloc (strlen (err) + 64);
+
+  if (copy == NULL || r == NULL) {
+    free (r);
+    return NULL;
+  }
+  if (strchr (err, '\n'))
+    fprintf (stderr, "guestcelld: %s: the tool said:\n%s\n",
+             gc_d_action (), err);
+  char *out = r;
+  *out = '\0';
+  for (char *l = strtok_r (copy, "\n", &save); l;
+       l = strtok_r (NULL, "\n", &save)) {
+    l += strspn (l, " \t\r");
+    if (!*l)
+      continue;
+    if (lines++ < KEEP_FIRST) {
+      if (out != r)
+        out = stpcpy (out, "; ");
+      out = stpcpy (out, l);
+    }
+    last = l;
+  }
+  /* The last line is at most what the dropped lines and their
+   * newlines took, and the note fits the 64 spare bytes. */
+  if (lines > KEEP_FIRST + 1)
+    out += sprintf (out, "; (%zu more lines)", lines - KEEP_FIRST - 1);
+  if (lines > KEEP_FIRST)
+    out = stpcpy (stpcpy (out, "; "), last);
+  if (strlen (r) > MAX_LEN)
+    strcpy (r + MAX_LEN - 4, "...");
+  return r;
+}
+
 /* See daemon.h. */
 void
 reply_tool_failure (char *err, const char *fs, ...)
@@ -183,7 +230,8 @@ reply_tool_failure (char *err, const char *fs, ...)
   size_t n = err ? strlen (err) : 0;
   while (n > 0 && isspace ((unsigned char) err[n - 1]))
     err[--n] = '\0';
-  CLEANUP_FREE char *msg = n > 0 ? gc_d_names_to_user (err) : NULL;
+  CLEANUP_FREE char *one = n > 0 ? shorten_message (err) : NULL;
+  CLEANUP_FREE char *msg = one ? gc_d_names_to_user (one) : NULL;
   reply_with_error ("%s: %s", what ? what : gc_d_action (),
                     msg && *msg ? msg : "no error message");
 }

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "daemon.h"
@@ -145,45 +147,84 @@ compare_strings (const void *a, const void *b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
-/* True if the device (an appliance name like "vda2") carries an LVM
- * physical volume label: "LABELONE" at the start of one of its first four
- * sectors, with the type "LVM2 001" at offset 24. */
-static bool
-has_pv_label (const char *name)
+static uint64_t
+le64 (const unsigned char *p)
 {
-  char path[64], buf[4 * 512];
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i)
+    v = v << 8 | p[i];
+  return v;
+}
+
+/* If the device (an appliance name like "vda2") carries an LVM physical
+ * volume label ("LABELONE" at the start of one of its first four
+ * sectors, with the type "LVM2 001" at offset 24): the size of the
+ * largest current metadata text of its metadata areas (0 if none is
+ * readable), else -1.  Only a size to decide how to activate, never
+ * trusted beyond that: lvm itself reads the metadata. */
+static int64_t
+pv_metadata_size (const char *name)
+{
+  char path[64];
+  unsigned char buf[4 * 512], mda[512];
   snprintf (path, sizeof path, "/dev/%s", name);
   CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd == -1)
-    return false;
+    return -1;
   ssize_t n = pread (fd, buf, sizeof buf, 0);
-  for (ssize_t off = 0; off + 32 <= n; off += 512)
-    if (memcmp (buf + off, "LABELONE", 8) == 0 &&
-        memcmp (buf + off + 24, "LVM2 001", 8) == 0)
-      return true;
-  return false;
+  for (ssize_t off = 0; off + 32 <= n; off += 512) {
+    if (memcmp (buf + off, "LABELONE", 8) != 0 ||
+        memcmp (buf + off + 24, "LVM2 001", 8) != 0)
+      continue;
+    /* The PV header (its offset from the label at byte 20): a 32-byte
+     * UUID, the device size, then two lists of (offset, size) ended by
+     * a zero offset: the data areas, then the metadata areas. */
+    uint32_t ph = buf[off + 20] | buf[off + 21] << 8 |
+      buf[off + 22] << 16 | (uint32_t) buf[off + 23] << 24;
+    size_t p = off + ph + 32 + 8;
+    int64_t best = 0;
+    for (int list = 0; list < 2; ++list)
+      for (; p + 16 <= (size_t) n; p += 16) {
+        uint64_t o = le64 (buf + p);
+        if (o == 0) {
+          p += 16;
+          break;
+        }
+        /* A metadata area header: the magic at 4, then at 40 the
+         * current text's (offset, size, checksum, flags). */
+        if (list == 1 && o < INT64_MAX &&
+            pread (fd, mda, sizeof mda, o) == (ssize_t) sizeof mda &&
+            memcmp (mda + 4, " LVM2 x[5A%r0N*>", 16) == 0 &&
+            le64 (mda + 48) < INT64_MAX && (int64_t) le64 (mda + 48) > best)
+          best = le64 (mda + 48);
+      }
+    return best;
+  }
+  return -1;
 }
 
-/* True if any guest disk, partition or running md array is an LVM
- * physical volume.  Running lvm costs most of a second under TCG, so
- * guests without LVM skip it. */
-static bool
-any_pv (void)
+/* The largest LVM metadata text of any guest disk, partition or
+ * running md array, or -1 if none is an LVM physical volume.  Running
+ * lvm costs most of a second under TCG, so guests without LVM skip
+ * it. */
+static int64_t
+largest_pv_metadata (void)
 {
+  int64_t best = -1, m;
   CLEANUP_FREE_STRINGS char **md = gc_d_md_arrays ();
   for (size_t j = 0; md && md[j]; ++j)
-    if (has_pv_label (md[j] + strlen ("/dev/")))
-      return true;
+    if ((m = pv_metadata_size (md[j] + strlen ("/dev/"))) > best)
+      best = m;
   char *const *d = gc_d_guest_disks ();
   for (size_t i = 0; d[i]; ++i) {
-    if (has_pv_label (d[i]))
-      return true;
+    if ((m = pv_metadata_size (d[i])) > best)
+      best = m;
     CLEANUP_FREE_STRINGS char **parts = gc_d_disk_partitions (d[i]);
     for (size_t j = 0; parts && parts[j]; ++j)
-      if (has_pv_label (parts[j]))
-        return true;
+      if ((m = pv_metadata_size (parts[j])) > best)
+        best = m;
   }
-  return false;
+  return best;
 }
 
 /* The number of active LVM logical volumes device-mapper knows. */
@@ -209,33 +250,118 @@ count_dm_lvs (void)
   return n;
 }
 
-/* 0, or -1 after replying. */
-int
-do_lvm_scan (int activate)
+/* Activate with vgchange, then make the nodes lvm missed; -1 after
+ * replying.  vgs: the volume groups, NULL for all. */
+static int
+activate (char *const *vgs)
 {
-  if (!any_pv ()) {
-    gc_d_debug ("lvm_scan: no LVM physical volume: lvm not run");
-    return 0;
-  }
-  if (activate) {
-    char *args[] = { "vgchange", "-ay", NULL };
-    gc_d_blkid_forget ();       /* devices come and go */
-    if (run_lvm (NULL, args) == -1)
+  const char *args[64] = { "vgchange", "-ay" };
+  size_t n = 2;
+  for (size_t i = 0; vgs && vgs[i] && n < 63; ++i)
+    args[n++] = vgs[i];
+  args[n] = NULL;
+  gc_d_blkid_forget ();         /* devices come and go */
+  if (run_lvm (NULL, (char *const *) args) == -1)
+    return -1;
+  /* lvm makes the /dev/VG/LV nodes itself without udev: if one is
+   * missing (gc_d_active_lvs lists only those with their node), ask
+   * again. */
+  CLEANUP_FREE_STRINGS char **lvs = gc_d_active_lvs ();
+  if (lvs && gc_strings_len (lvs) != count_dm_lvs ()) {
+    gc_d_debug ("lvm_scan: LV nodes missing after activation");
+    char *margs[] = { "vgmknodes", NULL };
+    if (run_lvm (NULL, margs) == -1)
       return -1;
-    /* lvm makes the /dev/VG/LV nodes itself without udev: if one is
-     * missing (gc_d_active_lvs lists only those with their node), ask
-     * again. */
-    CLEANUP_FREE_STRINGS char **lvs = gc_d_active_lvs ();
-    if (lvs && gc_strings_len (lvs) != count_dm_lvs ()) {
-      gc_d_debug ("lvm_scan: LV nodes missing after activation");
-      char *margs[] = { "vgmknodes", NULL };
-      if (run_lvm (NULL, margs) == -1)
-        return -1;
-    }
-    return 0;
   }
-  char *args[] = { "vgscan", NULL };
-  return run_lvm (NULL, args);
+  return 0;
+}
+
+/* Metadata this large (a few hundred bytes per LV) may describe more
+ * LVs than a run activates: then lvm is asked how many each VG has. */
+#define BIG_METADATA (256 * 1024)
+
+/* The most LVs lvm_scan activates in all (see actions.py). */
+#define GC_LV_ACTIVATE_MAX 1000
+
+/* The list of msgs, or NULL after replying. */
+static char **
+messages (string_vector *msgs)
+{
+  char **r = gc_strings_from_vector (msgs);
+  if (r == NULL) {
+    reply_with_perror ("malloc");
+    gc_string_vector_free (msgs);
+  }
+  return r;
+}
+
+/* The warnings (caller frees), or NULL after replying. */
+char **
+do_lvm_scan (int want_activate)
+{
+  string_vector msgs = EMPTY_VECTOR, vgs = EMPTY_VECTOR;
+  int64_t meta = largest_pv_metadata ();
+  if (meta < 0) {
+    gc_d_debug ("lvm_scan: no LVM physical volume: lvm not run");
+    return messages (&msgs);
+  }
+  if (!want_activate) {
+    char *args[] = { "vgscan", NULL };
+    return run_lvm (NULL, args) == -1 ? NULL : messages (&msgs);
+  }
+  if (meta < BIG_METADATA)
+    return activate (NULL) == -1 ? NULL : messages (&msgs);
+
+  /* Each LV is a device-mapper device (the kernel's memory, and a few
+   * ms each under TCG): a VG with thousands is activated only as far
+   * as GC_LV_ACTIVATE_MAX LVs in all, whole VGs, smallest first. */
+  gc_d_debug ("lvm_scan: %" PRIi64 " bytes of LVM metadata: counting",
+              meta);
+  CLEANUP_FREE char *out = NULL;
+  char *args[] = { "vgs", "--noheadings", "--separator", "/",
+                   "-o", "lv_count,vg_name", "--sort", "lv_count", NULL };
+  if (run_lvm (&out, args) == -1)
+    return NULL;
+  long total = 0;
+  char *save = NULL;
+  for (char *l = strtok_r (out, "\n", &save); l;
+       l = strtok_r (NULL, "\n", &save)) {
+    char *name;
+    long count = strtol (l, &name, 10);
+    if (*name != '/' || !valid_lvm_name (++name))
+      continue;
+    chomp (name);
+    char *m = NULL;
+    if (total + count <= GC_LV_ACTIVATE_MAX && vgs.len < 60) {
+      total += count;
+      if (string_vector_append (&vgs, name) == -1)
+        goto oom;
+    }
+    else if (asprintf (&m, "LVM volume group %s has %ld logical volumes, "
+                       "more than the %d a run activates: its volumes are "
+                       "left out", name, count, GC_LV_ACTIVATE_MAX) == -1 ||
+             string_vector_append (&msgs, m) == -1) {
+      free (m);
+      goto oom;
+    }
+  }
+  if (vgs.len > 0) {
+    if (string_vector_append (&vgs, NULL) == -1)
+      goto oom;
+    if (activate (vgs.ptr) == -1) {
+      free (vgs.ptr);
+      gc_string_vector_free (&msgs);
+      return NULL;
+    }
+  }
+  free (vgs.ptr);               /* names point into out */
+  return messages (&msgs);
+
+ oom:
+  reply_with_perror ("malloc");
+  free (vgs.ptr);
+  gc_string_vector_free (&msgs);
+  return NULL;
 }
 
 /* /dev/VG/LV sorted (caller frees); NULL after replying. */
@@ -331,4 +457,102 @@ do_lvcreate (const char *lvname, const char *vgname, int mbytes)
   char *args[] = { "lvcreate", "-y", "-l", "100%FREE", "-n", (char *) lvname,
                    (char *) vgname, NULL };
   return run_lvm (NULL, args);
+}
+
+/* An LVM id: 32 characters of [A-Za-z0-9] as 6-4-4-4-4-4-6, made from
+ * n (unique per LV, not random: a test guest is reproducible). */
+static void
+make_lvm_id (char *buf, unsigned long n)
+{
+  static const char set[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static const int groups[] = { 6, 4, 4, 4, 4, 4, 6 };
+  unsigned long long x = 0x9e3779b97f4a7c15ULL * (n + 1);
+  char *p = buf;
+  for (size_t g = 0; g < sizeof groups / sizeof groups[0]; ++g) {
+    if (g > 0)
+      *p++ = '-';
+    for (int i = 0; i < groups[g]; ++i) {
+      x ^= x >> 29;
+      x *= 0xbf58476d1ce4e5b9ULL;
+      *p++ = set[(x >> 33) % 62];
+    }
+  }
+  *p = '\0';
+}
+
+/* 0, or -1 after replying.  See actions.py: one vgcfgrestore writes
+ * the metadata of every LV at once (lvcreate would rewrite the whole,
+ * growing, metadata once per LV). */
+int
+do_internal_lvm_many (const char *device, const char *vgname, int count)
+{
+  static const char cfg[] = LVM_DIR "/many.vg";
+  if (!valid_lvm_name (vgname) || count < 1 || count > 100000) {
+    reply_with_error_errno (EINVAL, "internal_lvm_many: %s: a valid "
+                            "name and 1 to 100000 volumes", vgname);
+    return -1;
+  }
+  char *pv[] = { "pvcreate", "-ff", "-y", "--metadatasize", "32m",
+                 (char *) device, NULL };
+  char *vg[] = { "vgcreate", "-s", "64k", (char *) vgname, (char *) device,
+                 NULL };
+  char *lv[] = { "lvcreate", "-y", "-l", "1", "-n", "lv00000",
+                 (char *) vgname, NULL };
+  char *backup[] = { "vgcfgbackup", "-f", (char *) cfg, (char *) vgname,
+                     NULL };
+  if (run_lvm (NULL, pv) == -1 || run_lvm (NULL, vg) == -1 ||
+      run_lvm (NULL, lv) == -1 || run_lvm (NULL, backup) == -1)
+    return -1;
+
+  /* The backup has "logical_volumes {" then lv00000 on extent 0 of
+   * pv0: the others go right after that line, one extent each. */
+  CLEANUP_FREE char *text = gc_read_whole_file (cfg, 64 << 20, NULL);
+  if (text == NULL) {
+    reply_with_perror ("internal_lvm_many: %s", cfg);
+    return -1;
+  }
+  char *at = strstr (text, "logical_volumes {\n");
+  if (at == NULL) {
+    reply_with_error ("internal_lvm_many: no logical_volumes in %s", cfg);
+    return -1;
+  }
+  at += strlen ("logical_volumes {\n");
+  CLEANUP_FCLOSE FILE *f = fopen (cfg, "we");
+  if (f == NULL) {
+    reply_with_perror ("internal_lvm_many: %s", cfg);
+    return -1;
+  }
+  fwrite (text, 1, at - text, f);
+  for (int i = 1; i < count; ++i) {
+    char id[40];
+    make_lvm_id (id, i);
+    fprintf (f,
+             "lv%05d {\n"
+             "id = \"%s\"\n"
+             "status = [\"READ\", \"WRITE\", \"VISIBLE\"]\n"
+             "flags = []\n"
+             "segment_count = 1\n"
+             "segment1 {\n"
+             "start_extent = 0\n"
+             "extent_count = 1\n"
+             "type = \"striped\"\n"
+             "stripe_count = 1\n"
+             "stripes = [\n\"pv0\", %d\n]\n"
+             "}\n"
+             "}\n", i, id, i);
+  }
+  fputs (at, f);
+  if (fflush (f) == EOF || ferror (f)) {
+    reply_with_perror ("internal_lvm_many: %s", cfg);
+    return -1;
+  }
+  char *off[] = { "vgchange", "-an", (char *) vgname, NULL };
+  char *restore[] = { "vgcfgrestore", "-f", (char *) cfg, (char *) vgname,
+                      NULL };
+  int r = run_lvm (NULL, off);
+  if (r == 0)
+    r = run_lvm (NULL, restore);
+  unlink (cfg);
+  return r;
 }

@@ -33,7 +33,7 @@ run (int argc, char **argv)
   for (int i = 1; i < argc; ++i)
     if (gc_add_drive (g, argv[i], &opts) == -1)
       goto out;
-  if (gc_launch (g) == -1 || gc_lvm_scan (g, 1) == -1 ||
+  if (gc_launch (g) == -1 || gc_scan_volumes (g) == -1 ||
       (fs = gc_list_filesystems (g)) == NULL)
     goto out;
   for (size_t i = 0; fs[i] && fs[i + 1]; i += 2) {

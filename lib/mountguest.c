@@ -728,7 +728,12 @@ gc_scan_volumes (gc_h *g)
   /* Each does nothing (no exec) unless the disks hold its members. */
   if (gc_md_assemble (g) == -1)
     return -1;
-  return gc_lvm_scan (g, 1);
+  CLEANUP_FREE_STRINGS char **lvm = gc_lvm_scan (g, 1);
+  if (lvm == NULL)
+    return -1;
+  for (size_t i = 0; lvm[i]; ++i)
+    gc_int_warning (g, "%s", lvm[i]);
+  return 0;
 }
 
 /* See guestcell.h. */

@@ -54,8 +54,11 @@ ACTIONS = [
      "The filesystem label on a device, or \"\"."),
     (8, "vfs_uuid", "RString", [("Device", "device")], [],
      "The filesystem UUID on a device, or \"\"."),
-    (9, "lvm_scan", "RVoid", [("Bool", "activate")], [],
-     "Scan the disks for LVM volume groups, and activate them if asked."),
+    (9, "lvm_scan", "RStringList", [("Bool", "activate")], [],
+     "Scan the disks for LVM volume groups, and activate them if asked.  "
+     "Returns warnings: a volume group whose logical volumes would take "
+     "the number activated past GC_LV_ACTIVATE_MAX (1,000) is left "
+     "inactive, with one warning."),
     (10, "lvs", "RStringList", [], [],
      "List the LVM logical volumes as /dev/VG/LV."),
     (11, "mount", "RVoid",
@@ -159,6 +162,13 @@ ACTIONS = [
     (43, "part_uuid", "RString", [("Device", "partition")], [],
      "The partition's own UUID: the GPT partition GUID, or for MBR the "
      "disk signature and partition number (\"1234abcd-02\")."),
+    (102, "internal_lvm_many", "RVoid",
+     [("Device", "device"), ("String", "vgname"), ("Int", "count")],
+     ["Writes"],
+     "For tests: make device an LVM physical volume (with a 32 MiB "
+     "metadata area) holding a new volume group of 64 KiB extents with "
+     "count logical volumes lv00000, lv00001... of one extent each, "
+     "written by one vgcfgrestore."),
     (101, "part_check", "RStringList", [], [],
      "What is wrong with the guest disks' partition tables, one message "
      "each: partitions past the end of their disk, partitions that "

@@ -17,6 +17,8 @@
  *   part-init DEV msdos|gpt          part-add DEV primary START END
  *   mkfs TYPE DEV [label=L] [uuid=U] pvcreate DEV
  *   vgcreate VG PV...                lvcreate LV VG MBYTES
+ *   lvm-many DEV VG N                (DEV a PV of a new VG with N LVs
+ *                                    lv00000... of 64 KiB each)
  *   mount DEV MNT  (makes MNT first)  mkdir-p PATH
  *   mount-o OPTS DEV MNT             (mount with options, e.g.
  *                                    subvol=root,compress=zstd:1)
@@ -166,7 +168,7 @@ static const struct {
   { "size", 1, 1 }, { "part-init", 2, 2 }, { "part-add", 4, 4 },
   { "part-set-name", 3, 3 },
   { "mkfs", 2, 4 }, { "pvcreate", 1, 1 }, { "vgcreate", 2, 16 },
-  { "lvcreate", 3, 3 }, { "mount", 2, 2 }, { "mkdir-p", 1, 1 },
+  { "lvcreate", 3, 3 }, { "lvm-many", 3, 3 }, { "mount", 2, 2 }, { "mkdir-p", 1, 1 },
   { "write", 1, 1 }, { "upload-pattern", 3, 3 }, { "truncate", 2, 2 },
   { "ln-s", 2, 2 }, { "chmod", 2, 2 }, { "chown", 3, 3 },
   { "hive", 1, 1 }, { "write-hex", 1, 1 }, { "copy-in", 2, 2 },
@@ -574,6 +576,8 @@ run_cmd (gc_h *g, const struct cmd *c)
   }
   else if (strcmp (n, "lvcreate") == 0)
     r = gc_lvcreate (g, a[1], a[2], atoi (a[3]));
+  else if (strcmp (n, "lvm-many") == 0)
+    r = gc_internal_lvm_many (g, a[1], a[2], atoi (a[3]));
   else if (strcmp (n, "mount") == 0) {
     r = 0;
     if (strcmp (a[2], "/") != 0)
