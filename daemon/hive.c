@@ -20,12 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <hivex.h>
 
 #include "daemon.h"
+#include "utf8.h"
 #include "gc-daemon-actions.h"
 
 /* A key path has at most this many parts; a key at most this many
@@ -233,6 +235,19 @@ key_of (const char *hivefile, const char *key, hive_h **h)
   return *h ? node_of (*h, hivefile, key) : 0;
 }
 
+/* The subkeys of a key (caller frees); NULL after replying. */
+static hive_node_h *
+children_of (const char *hivefile, const char *key, hive_h **h)
+{
+  hive_node_h node = key_of (hivefile, key, h);
+  if (node == 0)
+    return NULL;
+  hive_node_h *children = hivex_node_children (*h, node);
+  if (children == NULL)
+    reply_with_perror ("%s: %s: %s", gc_d_action (), hivefile, key);
+  return children;
+}
+
 /* Triples name, type, data (caller frees); NULL after replying. */
 char **
 do_hive_values (const char *hivefile, const char *key)
@@ -284,14 +299,9 @@ char **
 do_hive_subkeys (const char *hivefile, const char *key)
 {
   hive_h *h;
-  hive_node_h node = key_of (hivefile, key, &h);
-  if (node == 0)
+  CLEANUP_FREE hive_node_h *children = children_of (hivefile, key, &h);
+  if (children == NULL)
     return NULL;
-  CLEANUP_FREE hive_node_h *children = hivex_node_children (h, node);
-  if (children == NULL) {
-    reply_with_perror ("%s: %s: %s", gc_d_action (), hivefile, key);
-    return NULL;
-  }
   string_vector v = EMPTY_VECTOR;
   for (size_t i = 0; children[i] && i < ENTRIES_MAX; ++i) {
     char *name = hivex_node_name (h, children[i]);
@@ -306,4 +316,110 @@ do_hive_subkeys (const char *hivefile, const char *key)
     }
   }
   return end_list (&v);
+}
+
+/* hive_subkeys_values: the reply travels in one protocol message, and
+ * a hostile hive can make every subkey share one list of 65,536 values,
+ * so both the reply and the values looked at are bounded. */
+#define REPLY_MAX (GC_MESSAGE_MAX - 512 * 1024)
+#define DATA_MAX 4096
+#define VALUES_VISITED_MAX (256 * 1024)
+#define SUBKEY_VALUES_MAX 128
+
+/* The values of one subkey that names asks for, appended as
+ * quadruples; *bytes and *visited grow.  1 if a bound is reached (the
+ * subkey is then left out whole), -1 after replying. */
+static int
+subkey_values (hive_h *h, hive_node_h child, char *const *names,
+               string_vector *v, size_t *bytes, size_t *visited)
+{
+  /* The count first: hivex_node_values would walk a list of any
+   * length, and every subkey may share the same long one. */
+  size_t nr = hivex_node_nr_values (h, child);
+  if (nr > SUBKEY_VALUES_MAX) {
+    gc_d_debug ("hive_subkeys_values: a subkey with %zu values left out", nr);
+    return 0;
+  }
+  CLEANUP_FREE char *subkey = hivex_node_name (h, child);
+  if (subkey == NULL)
+    return 0;                   /* a bad name: skipped, as in hive_subkeys */
+  CLEANUP_FREE hive_value_h *vals = hivex_node_values (h, child);
+  if (vals == NULL)
+    return 0;
+  size_t start = v->len, start_bytes = *bytes;
+  for (size_t i = 0; vals[i]; ++i) {
+    if (++*visited > VALUES_VISITED_MAX)
+      goto too_big;
+    CLEANUP_FREE char *name = hivex_value_key (h, vals[i]);
+    if (name == NULL)
+      continue;
+    size_t k;
+    for (k = 0; names[k] && strcasecmp (names[k], name) != 0; ++k)
+      ;
+    hive_type t;
+    size_t len;
+    if (names[k] == NULL || hivex_value_type (h, vals[i], &t, &len) == -1)
+      continue;
+    char *data = value_data (h, vals[i], t);
+    if (data == NULL)
+      continue;
+    gc_utf8_cut (data, DATA_MAX);
+    char *type;
+    if (asprintf (&type, "%d", (int) t) == -1)
+      type = NULL;
+    *bytes += strlen (subkey) + strlen (name) + strlen (data) + 32;
+    if (append (v, strdup (subkey)) == -1 || append (v, strdup (name)) == -1
+        || append (v, type) == -1 || append (v, data) == -1)
+      return -1;
+    if (*bytes > REPLY_MAX)
+      goto too_big;
+  }
+  return 0;
+ too_big:
+  while (v->len > start)
+    free (v->ptr[--v->len]);
+  *bytes = start_bytes;
+  return 1;
+}
+
+/* See actions.py. */
+char **
+do_hive_subkeys_values (const char *hivefile, const char *key, int start,
+                        char *const *names)
+{
+  hive_h *h;
+  CLEANUP_FREE hive_node_h *children = children_of (hivefile, key, &h);
+  if (children == NULL)
+    return NULL;
+  size_t n = 0;
+  while (children[n] && n < ENTRIES_MAX)
+    ++n;
+  string_vector v = EMPTY_VECTOR;
+  char *total, *done;
+  if (asprintf (&total, "%zu", n) == -1)
+    total = NULL;
+  if (append (&v, total) == -1 || append (&v, strdup ("")) == -1)
+    goto error;
+  size_t i, bytes = 64, visited = 0;
+  for (i = start > 0 ? (size_t) start : 0; i < n; ++i) {
+    int r = subkey_values (h, children[i], names, &v, &bytes, &visited);
+    if (r == -1)
+      goto error;
+    if (r == 1) {
+      gc_d_debug ("hive_subkeys_values: %s: %s: stopped after %zu of %zu "
+                  "subkeys (%zu bytes, %zu values looked at)",
+                  hivefile, key, i, n, bytes, visited);
+      break;
+    }
+  }
+  if (asprintf (&done, "%zu", i < n ? i : n) == -1) {
+    reply_with_perror ("malloc");
+    goto error;
+  }
+  free (v.ptr[1]);
+  v.ptr[1] = done;
+  return end_list (&v);
+ error:
+  gc_string_vector_free (&v);
+  return NULL;
 }

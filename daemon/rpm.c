@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "daemon.h"
+#include "utf8.h"
 #include "gc-daemon-actions.h"
 #include "rpmheader.h"
 
@@ -55,20 +56,6 @@ static size_t
 xdr_size (const char *s)
 {
   return 4 + ((strlen (s) + 3) & ~(size_t) 3);
-}
-
-/* Cut a description at DESCRIPTION_MAX bytes, on a UTF-8 character
- * boundary. */
-static void
-cut (char *s)
-{
-  size_t n = strlen (s);
-  if (n <= DESCRIPTION_MAX)
-    return;
-  n = DESCRIPTION_MAX;
-  while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
-    n--;
-  s[n] = '\0';
 }
 
 /* Open the database behind an fd: read-only, immutable, defensive.
@@ -153,7 +140,7 @@ static int
 append_package (string_vector *v, char *f[GC_RPMHDR_NFIELDS],
                 struct budget *b)
 {
-  cut (f[GC_RPMHDR_DESCRIPTION]);
+  gc_utf8_cut (f[GC_RPMHDR_DESCRIPTION], DESCRIPTION_MAX);
   size_t base = 4, desc = xdr_size (f[GC_RPMHDR_DESCRIPTION]) - 4;
   for (int i = 0; i < GC_RPMHDR_NFIELDS; ++i)
     if (i != GC_RPMHDR_DESCRIPTION)

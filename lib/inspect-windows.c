@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,53 +491,98 @@ inspect_drives (gc_h *g, struct gc_inspect_os *os, const struct hives *h,
   return 0;
 }
 
-/* The applications of one Uninstall key: 0 (also when the hive has no
- * such key), 1 if the hive cannot be read, -1 on error. */
+/* A string value of one subkey's quadruples (subkey, name, type,
+ * data) q[0..n): non-empty REG_SZ or REG_EXPAND_SZ data, or NULL. */
+static const char *
+quad_string (char **q, size_t n, const char *name)
+{
+  for (size_t i = 0; i + 3 < n; i += 4)
+    if (strcasecmp (q[i + 1], name) == 0) {
+      int t = atoi (q[i + 2]);
+      return (t == 1 || t == 2) && q[i + 3][0] ? q[i + 3] : NULL;
+    }
+  return NULL;
+}
+
+/* The application of one subkey's quadruples, appended if it has a
+ * DisplayName (Windows lists only those); -1 on error. */
+static int
+uninstall_app (gc_h *g, char **q, size_t n, gc_int_app_vector *apps)
+{
+  if (quad_string (q, n, "DisplayName") == NULL)
+    return 0;
+  struct gc_inspect_app a = { .epoch = 0 };
+  if (dup_to (g, &a.name, q[0]) == -1
+      || dup_to (g, &a.display_name, quad_string (q, n, "DisplayName")) == -1
+      || dup_to (g, &a.version, quad_string (q, n, "DisplayVersion")) == -1
+      || dup_to (g, &a.publisher, quad_string (q, n, "Publisher")) == -1
+      || dup_to (g, &a.install_path,
+                 quad_string (q, n, "InstallLocation")) == -1
+      || dup_to (g, &a.url, quad_string (q, n, "URLInfoAbout")) == -1
+      || dup_to (g, &a.description, quad_string (q, n, "Comments")) == -1
+      || gc_int_app_vector_append (apps, a) == -1) {
+    gc_int_app_free (&a);
+    gc_int_perror (g, "malloc");
+    return -1;
+  }
+  return 0;
+}
+
+/* The calls for one Uninstall key: each lists the subkeys that fit in
+ * one reply (about 25,000 of a real key's entries), and the appliance
+ * bounds the work of each. */
+#define UNINSTALL_CALLS_MAX 16
+
+/* The applications of one Uninstall key, a few calls however many
+ * subkeys it has: 0 (also when the hive has no such key), 1 if the
+ * hive cannot be read, -1 on error. */
 static int
 uninstall_key (gc_h *g, const struct hives *h, const char *key,
                gc_int_app_vector *apps, bool *fatal)
 {
-  char **subkeys = gc_hive_subkeys (g, h->software, key);
-  if (subkeys == NULL) {
-    if (dead (g)) {
-      *fatal = true;
-      return -1;
+  static const char *const names[] = {
+    "DisplayName", "DisplayVersion", "Publisher", "InstallLocation",
+    "URLInfoAbout", "Comments", NULL
+  };
+  unsigned long next = 0, total = 0;
+  for (int call = 0; call < UNINSTALL_CALLS_MAX; ++call) {
+    CLEANUP_FREE_STRINGS char **q =
+      gc_hive_subkeys_values (g, h->software, key, next,
+                              (char *const *) names);
+    if (q == NULL) {
+      if (dead (g)) {
+        *fatal = true;
+        return -1;
+      }
+      gc_int_debug (g, "inspect: %s: %s", h->software, gc_last_error (g));
+      return gc_last_errno (g) == ENOENT && call == 0 ? 0 : 1;
     }
-    gc_int_debug (g, "inspect: %s: %s", h->software, gc_last_error (g));
-    return gc_last_errno (g) == ENOENT ? 0 : 1;
+    size_t n = gc_strings_len (q);
+    char *end1, *end2;
+    errno = 0;
+    total = strtoul (n >= 2 ? q[0] : "", &end1, 10);
+    unsigned long after = strtoul (n >= 2 ? q[1] : "", &end2, 10);
+    if (n < 2 || (n - 2) % 4 != 0 || errno || *end1 || *end2 ||
+        after > total || (after <= next && after < total) ||
+        after > INT_MAX) {
+      gc_int_debug (g, "inspect: %s: %s: not two counts and quadruples",
+                    h->software, key);
+      return 1;
+    }
+    /* One application a run of quadruples with the same subkey. */
+    for (size_t i = 2, j; i < n; i = j) {
+      for (j = i + 4; j < n && strcmp (q[j], q[i]) == 0; j += 4)
+        ;
+      if (uninstall_app (g, q + i, j - i, apps) == -1)
+        return -1;
+    }
+    next = after;
+    if (next == total)
+      return 0;
   }
-  int ret = -1;
-  for (size_t i = 0; subkeys[i]; ++i) {
-    CLEANUP_FREE char *sub = NULL;
-    if (asprintf (&sub, "%s\\%s", key, subkeys[i]) == -1) {
-      sub = NULL;
-      gc_int_perror (g, "asprintf");
-      goto out;
-    }
-    CLEANUP_FREE_STRINGS char **v = reg_values (g, h->software, sub, fatal);
-    if (*fatal)
-      goto out;
-    /* Windows lists only the entries with a DisplayName. */
-    if (string_of (v, "DisplayName") == NULL)
-      continue;
-    struct gc_inspect_app a = { .epoch = 0 };
-    if (dup_to (g, &a.name, subkeys[i]) == -1
-        || dup_to (g, &a.display_name, string_of (v, "DisplayName")) == -1
-        || dup_to (g, &a.version, string_of (v, "DisplayVersion")) == -1
-        || dup_to (g, &a.publisher, string_of (v, "Publisher")) == -1
-        || dup_to (g, &a.install_path, string_of (v, "InstallLocation")) == -1
-        || dup_to (g, &a.url, string_of (v, "URLInfoAbout")) == -1
-        || dup_to (g, &a.description, string_of (v, "Comments")) == -1
-        || gc_int_app_vector_append (apps, a) == -1) {
-      gc_int_app_free (&a);
-      gc_int_perror (g, "malloc");
-      goto out;
-    }
-  }
-  ret = 0;
- out:
-  gc_strings_free (subkeys);
-  return ret;
+  gc_int_warning (g, "%s: the key %s has %lu entries: only the first %lu "
+                  "are listed", h->software, key, total, next);
+  return 0;
 }
 
 static int

@@ -156,6 +156,17 @@ ACTIONS = [
     (41, "hive_subkeys", "RStringList",
      [("Pathname", "hivefile"), ("String", "key")], [],
      "The names of the subkeys of a registry key, in hive order."),
+    (48, "hive_subkeys_values", "RStringList",
+     [("Pathname", "hivefile"), ("String", "key"), ("Int", "start"),
+      ("StringList", "names")],
+     [],
+     "The named values of the subkeys of a registry key from the "
+     "start'th, as many as fit in one reply (an Uninstall key has "
+     "thousands of subkeys): first the number of subkeys and the index "
+     "after the last one gone through (call again from there while it "
+     "is less), then for each value found, quadruples of subkey name, "
+     "value name, type number and data (as hive_values gives it, at most "
+     "4096 bytes).  A subkey with more than 128 values is left out."),
     (42, "pread", "RBuffer",
      [("Pathname", "path"), ("Int", "count"), ("Int64", "offset")], [],
      "At most count bytes (at most 2 MiB) of a guest file from offset."),

@@ -107,6 +107,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -329,6 +330,28 @@ copy_in (gc_h *g, int lineno, const char *hostpath, const char *path)
   if (fd == -1) {
     fprintf (stderr, "%s:%d: copy-in: %s: %m\n", recipe_name, lineno,
              hostpath);
+    return -2;
+  }
+  int r = gc_upload (g, path, fd);
+  close (fd);
+  return r;
+}
+
+/* write, hive, write-hex: one call, or over 1 MiB (the protocol's
+ * strings stop at 4 MiB; a hostile hive is 17 MB) streamed from a
+ * memfd.  -2 if the memfd fails (printed), -1 on an error in g. */
+static int
+write_content (gc_h *g, int lineno, const char *path, const char *content,
+               size_t len)
+{
+  if (len <= 1024 * 1024)
+    return gc_write (g, path, content, len);
+  int fd = memfd_create ("make-guest", MFD_CLOEXEC);
+  if (fd == -1 || gc_write_all (fd, content, len) == -1 ||
+      lseek (fd, 0, SEEK_SET) == -1) {
+    fprintf (stderr, "%s:%d: %s: memfd: %m\n", recipe_name, lineno, path);
+    if (fd >= 0)
+      close (fd);
     return -2;
   }
   int r = gc_upload (g, path, fd);
@@ -603,8 +626,11 @@ run_cmd (gc_h *g, const struct cmd *c)
   else if (strcmp (n, "mkdir-p") == 0)
     r = gc_mkdir_p (g, a[1]);
   else if (strcmp (n, "write") == 0 || strcmp (n, "hive") == 0 ||
-           strcmp (n, "write-hex") == 0)
-    r = gc_write (g, a[1], c->content, c->content_len);
+           strcmp (n, "write-hex") == 0) {
+    r = write_content (g, c->lineno, a[1], c->content, c->content_len);
+    if (r == -2)
+      return -1;
+  }
   else if (strcmp (n, "copy-in") == 0) {
     r = copy_in (g, c->lineno, a[1], a[2]);
     if (r == -2)

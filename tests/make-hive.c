@@ -23,6 +23,18 @@
  *                          the bytes as written
  *   @=...                  the key's default value
  *
+ *   %chain N               a chain of N nested subkeys "Deeper" below
+ *                          the key: a hostile deep key path.
+ *   %many-subkeys N        N subkeys of the key (App00000, App00001...),
+ *                          each with a DisplayName "Application I" and a
+ *                          DisplayVersion "1.I": a hostile Uninstall key.
+ *                          hivex writes a new subkey list for every
+ *                          subkey it adds, so a wide key would take O(N^2)
+ *                          time and bytes: these cells are written here,
+ *                          in one hbin after hivex's commit, the subkey
+ *                          list an "ri" of "lf" lists of 500 as Windows
+ *                          makes them.  The key must have no subkeys.
+ *
  * In names and strings \\ is a backslash and \" a quote.  Hex lists may
  * go on over several lines, each but the last ending with ",\".  Empty
  * lines, lines starting with ';' and the "Windows Registry Editor
@@ -348,6 +360,182 @@ key_node (hive_h *h, const char *path, const char *where, int line)
   return node;
 }
 
+/* The keys of %many-subkeys, filled after the commit. */
+#define WIDE_MAX 4
+static struct { hive_node_h node; unsigned long n; } wide[WIDE_MAX];
+static int nr_wide;
+
+/* A cell of size bytes (with its size field, rounded up to 8) at the
+ * end of the hbin being written in *buf; its offset from the first
+ * hbin.  The buffer grows as needed; exits on ENOMEM. */
+static uint32_t
+new_cell (unsigned char **buf, size_t *len, size_t *cap, size_t size)
+{
+  size = (size + 7) & ~(size_t) 7;
+  if (*len + size > *cap) {
+    *cap = 2 * (*len + size);
+    *buf = realloc (*buf, *cap);
+    if (*buf == NULL) {
+      perror ("realloc");
+      exit (EXIT_FAILURE);
+    }
+  }
+  memset (*buf + *len, 0, size);
+  put32 (*buf + *len, (uint32_t) -(int32_t) size);
+  uint32_t off = *len - 0x1000;
+  *len += size;
+  return off;
+}
+
+static uint32_t
+get32 (const unsigned char *p)
+{
+  return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+/* A REG_SZ value: the vk cell and its data cell; the vk's offset. */
+static uint32_t
+new_sz_value (unsigned char **buf, size_t *len, size_t *cap,
+              const char *name, const char *text)
+{
+  char *data;
+  size_t dlen;
+  if (utf16le (text, strlen (text), &data, &dlen) == -1) {
+    perror ("utf16le");
+    exit (EXIT_FAILURE);
+  }
+  uint32_t d = new_cell (buf, len, cap, 4 + dlen);
+  memcpy (*buf + 0x1000 + d + 4, data, dlen);
+  free (data);
+  size_t nlen = strlen (name);
+  uint32_t vk = new_cell (buf, len, cap, 0x18 + nlen);
+  unsigned char *c = *buf + 0x1000 + vk;
+  memcpy (c + 4, "vk", 2);
+  put16 (c + 6, nlen);
+  put32 (c + 8, dlen);
+  put32 (c + 0xc, d);
+  put32 (c + 0x10, hive_t_REG_SZ);
+  put16 (c + 0x14, 1);          /* the name is ASCII */
+  memcpy (c + 0x18, name, nlen);
+  return vk;
+}
+
+/* One hbin appended to the committed hive *buf (*len bytes) holding n
+ * subkeys of the key at file offset node; -1 on error (printed). */
+static int
+add_wide_key (unsigned char **buf, size_t *len, hive_node_h node,
+              unsigned long n, const char *where)
+{
+  const size_t per_lf = 500;
+  size_t nr_lf = (n + per_lf - 1) / per_lf;
+  unsigned char *nk = *buf + node;
+  if (node + 0x50 > *len || memcmp (nk + 4, "nk", 2) != 0 ||
+      get32 (nk + 0x18) != 0) {
+    fprintf (stderr, "%s: %%many-subkeys: the key already has subkeys\n",
+             where);
+    return -1;
+  }
+  uint32_t parent = node - 0x1000, sk = get32 (nk + 0x30);
+  size_t start = *len, cap = *len;
+  uint32_t hbin = start - 0x1000;
+  /* The hbin's header: a cell-sized slot of 32 bytes, then cells. */
+  new_cell (buf, len, &cap, 0x20);
+  uint32_t *keys = malloc (n * sizeof *keys);
+  if (keys == NULL) {
+    perror ("malloc");
+    return -1;
+  }
+  for (unsigned long i = 0; i < n; ++i) {
+    char name[32], display[48], version[32];
+    snprintf (name, sizeof name, "App%05lu", i);
+    snprintf (display, sizeof display, "Application %lu", i);
+    snprintf (version, sizeof version, "1.%lu", i);
+    uint32_t list = new_cell (buf, len, &cap, 4 + 2 * 4);
+    put32 (*buf + 0x1000 + list + 4,
+           new_sz_value (buf, len, &cap, "DisplayName", display));
+    put32 (*buf + 0x1000 + list + 8,
+           new_sz_value (buf, len, &cap, "DisplayVersion", version));
+    size_t nlen = strlen (name);
+    keys[i] = new_cell (buf, len, &cap, 0x50 + nlen);
+    unsigned char *c = *buf + 0x1000 + keys[i];
+    memcpy (c + 4, "nk", 2);
+    put16 (c + 6, 0x20);        /* COMP_NAME: an ASCII name */
+    put64 (c + 8, HIVE_TIME);
+    put32 (c + 0x14, parent);
+    put32 (c + 0x20, 0xffffffff);
+    put32 (c + 0x24, 0xffffffff);
+    put32 (c + 0x28, 2);
+    put32 (c + 0x2c, list);
+    put32 (c + 0x30, sk);
+    put32 (c + 0x34, 0xffffffff);
+    put32 (c + 0x40, 2 * strlen ("DisplayVersion"));
+    put32 (c + 0x44, 2 * (strlen (display) + 1));
+    put16 (c + 0x4c, nlen);
+    memcpy (c + 0x50, name, nlen);
+  }
+  uint32_t ri = new_cell (buf, len, &cap, 8 + 4 * nr_lf);
+  memcpy (*buf + 0x1000 + ri + 4, "ri", 2);
+  put16 (*buf + 0x1000 + ri + 6, nr_lf);
+  for (size_t l = 0; l < nr_lf; ++l) {
+    size_t first = l * per_lf, count = n - first < per_lf ? n - first : per_lf;
+    uint32_t lf = new_cell (buf, len, &cap, 8 + 8 * count);
+    unsigned char *c = *buf + 0x1000 + lf;
+    memcpy (c + 4, "lf", 2);
+    put16 (c + 6, count);
+    for (size_t k = 0; k < count; ++k) {
+      put32 (c + 8 + 8 * k, keys[first + k]);
+      memcpy (c + 12 + 8 * k, "App0", 4);      /* the name's first 4 */
+    }
+    put32 (*buf + 0x1000 + ri + 8 + 4 * l, lf);
+  }
+  free (keys);
+  /* Round the hbin up to 4 KiB with one free cell, then its header. */
+  size_t size = (*len - start + 0xfff) & ~(size_t) 0xfff;
+  if (*len - start < size) {
+    size_t rest = size - (*len - start);
+    new_cell (buf, len, &cap, rest);
+    put32 (*buf + *len - rest, rest);
+  }
+  unsigned char *h = *buf + start;
+  memset (h, 0, 0x20);
+  memcpy (h, "hbin", 4);
+  put32 (h + 4, hbin);
+  put32 (h + 8, size);
+  put64 (h + 0x14, HIVE_TIME);
+  /* The key, its security cell's reference count, the base block. */
+  nk = *buf + node;
+  put32 (nk + 0x18, n);
+  put32 (nk + 0x20, ri);
+  put32 (nk + 0x38, 2 * 8);
+  unsigned char *skc = *buf + 0x1000 + sk;
+  put32 (skc + 0x10, get32 (skc + 0x10) + n);
+  unsigned char *b = *buf;
+  put32 (b + 0x28, get32 (b + 0x28) + size);
+  uint32_t sum = 0;
+  for (size_t i = 0; i < 0x1fc; i += 4)
+    sum ^= get32 (b + i);
+  put32 (b + 0x1fc, sum == 0xffffffff ? 0xfffffffe : sum == 0 ? 1 : sum);
+  return 0;
+}
+
+/* The N of a line "%DIRECTIVE N" after a [KEY], 1 <= N <= max; 0 if
+ * malformed (printed). */
+static unsigned long
+directive_count (const char *s, hive_node_h node, unsigned long max,
+                 const char *where, int line)
+{
+  const char *sp = strchr (s, ' ');
+  char *end;
+  errno = 0;
+  unsigned long n = strtoul (sp + 1, &end, 10);
+  if (node == 0 || errno || *end || n == 0 || n > max) {
+    fprintf (stderr, "%s: hive line %d: %.*s N, 1 <= N <= %lu, after a "
+             "[KEY]\n", where, line, (int) (sp - s), s, max);
+    return 0;
+  }
+  return n;
+}
+
 /* The whole text into the open hive; -1 on error (printed). */
 static int
 fill_hive (hive_h *h, const char *text, size_t len, const char *where)
@@ -415,6 +603,32 @@ fill_hive (hive_h *h, const char *text, size_t len, const char *where)
         return -1;
       continue;
     }
+    if (gc_str_prefix (s, "%chain ")) {
+      unsigned long n = directive_count (s, node, 100000, where, line);
+      if (n == 0)
+        return -1;
+      hive_node_h k = node;
+      for (unsigned long i = 0; i < n && k; ++i)
+        k = hivex_node_add_child (h, k, "Deeper");
+      if (k == 0) {
+        fprintf (stderr, "%s: hive line %d: %%chain: %m\n", where, line);
+        return -1;
+      }
+      continue;
+    }
+    if (gc_str_prefix (s, "%many-subkeys ")) {
+      unsigned long n = directive_count (s, node, 1000000, where, line);
+      if (n == 0)
+        return -1;
+      if (nr_wide >= WIDE_MAX) {
+        fprintf (stderr, "%s: hive line %d: at most %d %%many-subkeys\n",
+                 where, line, WIDE_MAX);
+        return -1;
+      }
+      wide[nr_wide].node = node;
+      wide[nr_wide++].n = n;
+      continue;
+    }
     if (node == 0) {
       fprintf (stderr, "%s: hive line %d: a value before any [KEY]\n",
                where, line);
@@ -479,6 +693,7 @@ make_hive (const char *text, size_t len, const char *name, const char *where,
     fprintf (stderr, "%s: hivex_open of the empty hive: %m\n", where);
     goto out;
   }
+  nr_wide = 0;
   if (fill_hive (h, text, len, where) == -1)
     goto out;
   if (hivex_commit (h, NULL, 0) == -1) {
@@ -490,6 +705,12 @@ make_hive (const char *text, size_t len, const char *name, const char *where,
     perror (tmp);
     goto out;
   }
+  for (int i = 0; i < nr_wide; ++i)
+    if (add_wide_key ((unsigned char **) out, out_len, wide[i].node,
+                      wide[i].n, where) == -1) {
+      free (*out);
+      goto out;
+    }
   r = 0;
  out:
   if (h)

@@ -142,3 +142,16 @@ gc_utf8_make_safe (char **s)
   *s = c;
   return 0;
 }
+
+/* See utf8.h. */
+void
+gc_utf8_cut (char *s, size_t max)
+{
+  size_t n = strlen (s);
+  if (n <= max)
+    return;
+  n = max;
+  while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
+    --n;
+  s[n] = '\0';
+}

@@ -30,5 +30,8 @@ extern char *gc_utf8_safe_line (const char *s, size_t len);
 /* Make *s safe, replacing it by a new copy if needed (freeing the
  * old).  -1 with errno ENOMEM (*s is then unchanged). */
 extern int gc_utf8_make_safe (char **s);
+/* Cut s to at most max bytes, not inside a UTF-8 character (a
+ * continuation byte is never left first after the cut). */
+extern void gc_utf8_cut (char *s, size_t max);
 
 #endif /* GC_UTF8_H */
