@@ -3,7 +3,9 @@
 
 /* Encrypted and RAID volumes, made by the real tools (cryptsetup,
  * mdadm) so that test guests hold what a real system would:
- * luks_format, md_create, md_stop_all, md_assemble and md_list.
+ * luks_format, md_create, md_stop_all, md_assemble and md_list; and
+ * the opening of a guest's LUKS volumes with the user's keys
+ * (luks_open).
  *
  * The passphrase never appears on a command line: it is written to a
  * 0600 file under /run (a tmpfs inside the appliance) that cryptsetup
@@ -135,6 +137,105 @@ do_luks_format (const char *device, const char *key, const char *uuid)
     return -1;
   }
   return 0;
+}
+
+/* A LUKS mapping's name: "luks-" and the volume's UUID, checked to be
+ * hex digits and '-' (blkid reads it from the guest's header). */
+#define LUKS_PREFIX "luks-"
+
+/* The mapping's /dev/mapper path (caller frees); NULL after replying. */
+char *
+do_luks_open (const char *device, const char *key, int readonly)
+{
+  CLEANUP_FREE char *type = gc_d_blkid_tag (device, "TYPE");
+  if (type == NULL)
+    return NULL;
+  if (strcmp (type, "crypto_LUKS") != 0) {
+    CLEANUP_FREE char *user = gc_d_device_to_user (device);
+    reply_with_error_errno (EINVAL, "%s: %s: not a LUKS volume",
+                            gc_d_action (), user ? user : device);
+    return NULL;
+  }
+  CLEANUP_FREE char *uuid = gc_d_blkid_tag (device, "UUID");
+  if (uuid == NULL || !check_uuid (uuid, "-"))
+    return NULL;
+  char *mapper;
+  if (asprintf (&mapper, "/dev/mapper/" LUKS_PREFIX "%s", uuid) == -1) {
+    reply_with_perror ("malloc");
+    return NULL;
+  }
+  if (access (mapper, F_OK) == 0)
+    return mapper;              /* opened already (the same UUID twice) */
+
+  static const char *const modules[] = {
+    "dm_crypt", "xts", "ecb", "cbc", "aesni_intel", "aes_generic", NULL
+  };
+  for (size_t i = 0; modules[i]; ++i)
+    if (gc_d_modprobe (modules[i]) == -1)
+      gc_d_debug ("%s: modprobe %s failed", gc_d_action (), modules[i]);
+
+  CLEANUP_FREE char *keyfile = NULL;
+  if (write_key_file (key, &keyfile) == -1) {
+    free (mapper);
+    return NULL;
+  }
+  const char *argv[16];
+  size_t n = 0;
+  argv[n++] = "cryptsetup";
+  argv[n++] = "open";
+  argv[n++] = "--type";
+  argv[n++] = "luks";
+  argv[n++] = "--disable-locks";
+  argv[n++] = "--key-file";
+  argv[n++] = keyfile;
+  if (readonly)
+    argv[n++] = "--readonly";
+  argv[n++] = "--";
+  argv[n++] = device;
+  argv[n++] = mapper + strlen ("/dev/mapper/");
+  argv[n] = NULL;
+  /* No udev here: libdevmapper makes the /dev/mapper node itself. */
+  setenv ("DM_DISABLE_UDEV", "1", 1);
+  CLEANUP_FREE char *err = NULL;
+  int st = commandv (NULL, &err, (char *const *) argv);
+  unlink (keyfile);
+  if (st == 2) {                /* cryptsetup: no key slot opens */
+    CLEANUP_FREE char *user = gc_d_device_to_user (device);
+    reply_with_error_errno (EACCES, "%s: wrong key for the encrypted volume "
+                            "(LUKS UUID %s)", user ? user : device, uuid);
+    free (mapper);
+    return NULL;
+  }
+  if (st != 0) {
+    reply_tool_error ("cryptsetup open", st, err);
+    free (mapper);
+    return NULL;
+  }
+  return mapper;
+}
+
+/* See daemon.h. */
+char **
+gc_d_luks_mappings (void)
+{
+  string_vector v = EMPTY_VECTOR;
+  DIR *dir = opendir ("/dev/mapper");
+  if (dir) {
+    struct dirent *e;
+    while ((e = readdir (dir)) != NULL) {
+      char *name;
+      if (strncmp (e->d_name, LUKS_PREFIX, strlen (LUKS_PREFIX)) != 0)
+        continue;
+      if (asprintf (&name, "/dev/mapper/%s", e->d_name) == -1 ||
+          string_vector_append (&v, name) == -1) {
+        closedir (dir);
+        gc_string_vector_free (&v);
+        return NULL;
+      }
+    }
+    closedir (dir);
+  }
+  return gc_strings_from_vector (&v);
 }
 
 /* An md array name: what mdadm puts under /dev/md/ (n characters of

@@ -155,6 +155,9 @@ extern char **gc_d_active_lvs (void);
 /* The running md arrays as /dev/md/NAME (where mdadm made that link)
  * or /dev/mdN; NULL on ENOMEM.  Caller frees.  (daemon/crypt.c) */
 extern char **gc_d_md_arrays (void);
+/* The LUKS volumes luks_open opened, as /dev/mapper/luks-UUID; NULL on
+ * ENOMEM.  Caller frees.  (daemon/crypt.c) */
+extern char **gc_d_luks_mappings (void);
 /* A copy of a tool's message with the appliance's disk names
  * (/dev/vdX...) replaced by the user's (/dev/sdX...); NULL on ENOMEM. */
 extern char *gc_d_names_to_user (const char *msg);

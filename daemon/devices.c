@@ -198,6 +198,18 @@ gc_d_device_from_user (const char *dev)
   char *const *d = gc_d_guest_disks ();
   char *r = NULL;
 
+  if (strncmp (dev, "/dev/mapper/", 12) == 0) {
+    CLEANUP_FREE_STRINGS char **luks = gc_d_luks_mappings ();
+    for (size_t i = 0; luks && luks[i]; ++i)
+      if (strcmp (luks[i], dev) == 0) {
+        if ((r = strdup (dev)) == NULL)
+          reply_with_perror ("malloc");
+        return r;
+      }
+    reply_with_error_errno (ENOENT, "%s: %s: no such opened LUKS volume",
+                            gc_d_action (), dev);
+    return NULL;
+  }
   if (strncmp (dev, "/dev/sd", 7) == 0) {
     const char *p = dev + 7;
     size_t nl = 0;
@@ -243,7 +255,8 @@ gc_d_device_from_user (const char *dev)
     }
   }
   reply_with_error_errno (EINVAL, "%s: %s: not a device of the guest "
-                          "(expected /dev/sdX, /dev/sdXN or /dev/VG/LV)",
+                          "(expected /dev/sdX, /dev/sdXN, /dev/VG/LV or "
+                          "/dev/mapper/luks-UUID)",
                           gc_d_action (), dev);
   return NULL;
 }
@@ -322,6 +335,11 @@ gc_d_device_to_user (const char *dev)
     }
     else if (strncmp (name, "mapper/", 7) == 0)
       dmname = strdup (name + 7);
+    if (dmname && strncmp (dmname, "luks-", 5) == 0) {
+      if (asprintf (&r, "/dev/mapper/%s", dmname) == -1)
+        return NULL;
+      return r;
+    }
     if (dmname && (r = dm_name_to_lv (dmname)) != NULL)
       return r;
   }

@@ -361,10 +361,11 @@ do_list_filesystems (void)
 
   if (disk_candidates (&cand) == -1)
     goto out;
-  /* Then md arrays (once assembled), then LVs (which may be on them). */
-  for (int k = 0; k < 2; ++k) {
+  /* Then md arrays (once assembled), LVs (which may be on them), the
+   * LUKS volumes opened (under or over LVM). */
+  for (int k = 0; k < 3; ++k) {
     CLEANUP_FREE_STRINGS char **more = k == 0 ? gc_d_md_arrays ()
-      : gc_d_active_lvs ();
+      : k == 1 ? gc_d_active_lvs () : gc_d_luks_mappings ();
     if (more == NULL)
       goto enomem;
     for (size_t j = 0; more[j]; ++j) {

@@ -61,7 +61,9 @@ setup_lvm (void)
   char *const *d = gc_d_guest_disks ();
   for (size_t i = 0; d[i]; ++i)
     fprintf (f, "\"a|^/dev/%s[0-9]*$|\", ", d[i]);
+  /* LVM on LUKS: the volumes luks_open opened. */
   fprintf (f,
+           "\"a|^/dev/mapper/luks-[-0-9a-f]*$|\", "
            "\"r|.*|\" ]\n"
            "}\n"
            "activation {\n"
@@ -165,7 +167,7 @@ le64 (const unsigned char *p)
 static int64_t
 pv_metadata_size (const char *name)
 {
-  char path[64];
+  char path[128];
   unsigned char buf[4 * 512], mda[512];
   snprintf (path, sizeof path, "/dev/%s", name);
   CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
@@ -211,10 +213,14 @@ static int64_t
 largest_pv_metadata (void)
 {
   int64_t best = -1, m;
-  CLEANUP_FREE_STRINGS char **md = gc_d_md_arrays ();
-  for (size_t j = 0; md && md[j]; ++j)
-    if ((m = pv_metadata_size (md[j] + strlen ("/dev/"))) > best)
-      best = m;
+  /* md arrays and opened LUKS volumes, then the disks. */
+  for (int k = 0; k < 2; ++k) {
+    CLEANUP_FREE_STRINGS char **more = k == 0 ? gc_d_md_arrays ()
+      : gc_d_luks_mappings ();
+    for (size_t j = 0; more && more[j]; ++j)
+      if ((m = pv_metadata_size (more[j] + strlen ("/dev/"))) > best)
+        best = m;
+  }
   char *const *d = gc_d_guest_disks ();
   for (size_t i = 0; d[i]; ++i) {
     if ((m = pv_metadata_size (d[i])) > best)

@@ -15,6 +15,8 @@
 #   Device     a device the user names (/dev/sda, /dev/sda1, /dev/VG/LV);
 #              the daemon checks it and maps it to the appliance's name
 #   Pathname   an absolute path inside the mounted guest
+#   Key        a string that is a secret (a LUKS passphrase): never
+#              shown in a trace (-x) or a debug line
 #   Int, Int64, Bool
 #   StringList a NULL-terminated list of strings
 #   DeviceList a NULL-terminated list of Devices
@@ -173,6 +175,12 @@ ACTIONS = [
     (43, "part_uuid", "RString", [("Device", "partition")], [],
      "The partition's own UUID: the GPT partition GUID, or for MBR the "
      "disk signature and partition number (\"1234abcd-02\")."),
+    # --- LUKS keys (procedures 110-119) ---
+    (110, "luks_open", "RString",
+     [("Device", "device"), ("Key", "key"), ("Bool", "readonly")], [],
+     "Open a LUKS volume with a passphrase as /dev/mapper/luks-UUID (its "
+     "LUKS UUID), read-only unless told; returns that name.  A wrong "
+     "passphrase fails with EACCES.  The key is never logged."),
     (102, "internal_lvm_many", "RVoid",
      [("Device", "device"), ("String", "vgname"), ("Int", "count")],
      ["Writes"],
@@ -195,7 +203,7 @@ ACTIONS = [
      "name, epoch, version, release, arch, url, sourcerpm, summary, "
      "description."),
     (50, "luks_format", "RVoid",
-     [("Device", "device"), ("String", "key"), ("OptString", "uuid")],
+     [("Device", "device"), ("Key", "key"), ("OptString", "uuid")],
      ["Writes"],
      "Make a LUKS2 volume on a device with one passphrase (pbkdf2, few "
      "iterations: for test guests, not for secrets) and an optional "
