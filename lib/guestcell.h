@@ -69,6 +69,18 @@ struct gc_drive_opts {
 extern int gc_add_drive (gc_h *g, const char *filename,
                          const struct gc_drive_opts *opts);
 
+/* Keys of encrypted (LUKS) volumes.  gc_scan_volumes (and so
+ * gc_find_roots and inspection) calls cb once for each LUKS volume it
+ * finds, with our name of the device (/dev/sda2, /dev/VG/LV) and its
+ * LUKS UUID; cb returns the passphrase (malloc'd: the core wipes and
+ * frees it) or NULL to leave the volume closed (a warning says so).  An
+ * opened volume is /dev/mapper/luks-UUID, read-only when every drive
+ * is.  A wrong key makes gc_scan_volumes fail (EACCES) naming the
+ * device.  CONFIG state. */
+typedef char *(*gc_key_cb) (gc_h *g, void *opaque, const char *device,
+                            const char *uuid);
+extern int gc_set_key_callback (gc_h *g, gc_key_cb cb, void *opaque);
+
 /* Start the appliance and wait for its daemon.  -1 on error (qemu
  * missing or dead, a boot that did not finish in time...). */
 extern int gc_launch (gc_h *g);
@@ -124,9 +136,10 @@ extern void gc_free_strings (char **list);
  * entries it cannot resolve are skipped with a warning event.  -1 on
  * error. */
 extern char **gc_find_linux_roots (gc_h *g);
-/* Assemble the md RAID arrays and activate the LVM volume
- * groups found on the disks, so that list_filesystems sees what is on
- * them (gc_find_roots does it first).  0, or -1 on error. */
+/* Assemble the md RAID arrays, open the LUKS volumes (see
+ * gc_set_key_callback) and activate the LVM volume groups found on the
+ * disks, so that list_filesystems sees what is on them (gc_find_roots
+ * does it first).  0, or -1 on error. */
 extern int gc_scan_volumes (gc_h *g);
 extern int gc_mount_linux_root (gc_h *g, const char *root, int readonly);
 /* gc_mount, but mountable may also name a btrfs subvolume as

@@ -100,6 +100,7 @@ gc_close (gc_h *g)
   gc_drive_vector_reset (&g->drives);
   gc_event_handler_vector_reset (&g->events);
   gc_string_vector_free (&g->trace_scratch);
+  gc_int_luks_free (g);
   free (g->last_error);
   free (g->qemu);
   free (g->append);

@@ -806,9 +806,11 @@ inspect_crypttab (gc_h *g, struct gc_inspect_os *os, struct gc_int_fslist *l,
                     os->root, e->mountpoint, e->spec);
       continue;
     }
+    const char *mapper = gc_int_luks_mapper (g, dev);
     gc_int_debug (g, "inspect: %s: /etc/crypttab: %s is the encrypted "
-                  "volume %s: not opened (no key)", os->root, dev,
-                  e->mountpoint);
+                  "volume %s: %s%s", os->root, dev, e->mountpoint,
+                  mapper ? "opened as " : "not opened (no key)",
+                  mapper ? mapper : "");
     if (add_fs (g, fss, l, dev) == -1)
       return -1;
   }

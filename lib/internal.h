@@ -36,6 +36,13 @@ struct gc_drive {
 };
 DEFINE_VECTOR_TYPE (gc_drive_vector, struct gc_drive);
 
+/* A LUKS volume tried by gc_int_open_luks (lib/luks.c). */
+struct gc_int_luks {
+  char *device;                 /* ours: /dev/sda2, /dev/VG/LV */
+  char *mapper;                 /* /dev/mapper/luks-UUID; NULL: not opened */
+};
+DEFINE_VECTOR_TYPE (gc_int_luks_vector, struct gc_int_luks);
+
 struct gc_event_handler {
   gc_event_cb cb;
   uint64_t mask;
@@ -103,6 +110,11 @@ struct gc_h {
   size_t warnings_shown, warnings_hidden;
 
   volatile sig_atomic_t cancelled;
+  /* LUKS: the key callback, and the volumes tried. */
+  gc_key_cb key_cb;
+  void *key_opaque;
+  gc_int_luks_vector luks;
+
   /* The appliance stopped on its own (qemu died, the channel broke, a
    * launch failed): gc_shutdown then says so, as writes may be lost. */
   bool appliance_lost;
@@ -268,6 +280,14 @@ struct gc_int_fslist {
  * gc_int_fslist_free. */
 extern int gc_int_fslist_get (gc_h *g, struct gc_int_fslist *l);
 extern void gc_int_fslist_free (struct gc_int_fslist *l);
+/* lib/luks.c: open the LUKS volumes that list_filesystems shows and
+ * that were not tried yet, with the keys of the callback; the number
+ * opened, or -1 on error (a wrong key: EACCES).  gc_int_luks_mapper
+ * gives the /dev/mapper name a volume was opened as, or NULL;
+ * gc_int_luks_free forgets them all. */
+extern int gc_int_open_luks (gc_h *g);
+extern const char *gc_int_luks_mapper (gc_h *g, const char *device);
+extern void gc_int_luks_free (gc_h *g);
 /* A guest's name for one of its own devices (/dev/vdb2, /dev/xvda1,
  * /dev/mapper/vg--x-root, /dev/VG/LV) as ours (/dev/sdb2, /dev/sda1,
  * /dev/vg-x/root, /dev/VG/LV); NULL if spec is not such a name.  Caller

@@ -457,10 +457,63 @@ resolve_partition (gc_h *g, struct gc_int_fslist *l, const char *value,
   return GC_INT_SPEC_MISSING;
 }
 
+/* Was a LUKS volume left closed (no key)? */
+static bool
+luks_closed (gc_h *g)
+{
+  for (size_t i = 0; i < g->luks.len; ++i)
+    if (g->luks.ptr[i].mapper == NULL)
+      return true;
+  return false;
+}
+
+static int resolve_spec (gc_h *g, struct gc_int_fslist *l, const char *spec,
+                         char **dev, bool crypttab);
+
+/* /dev/mapper/NAME of the mounted root's /etc/crypttab, on a volume we
+ * opened: its mapping.  -1 on error, else an enum gc_int_spec. */
+static int
+resolve_crypttab_name (gc_h *g, struct gc_int_fslist *l, const char *name,
+                       char **dev)
+{
+  size_t len;
+  CLEANUP_FREE char *text =
+    gc_int_read_guest_file (g, "/etc/crypttab", 1024 * 1024, &len);
+  if (text == NULL)
+    return g->state == GC_STATE_READY ? GC_INT_SPEC_MISSING : -1;
+  gc_int_fstab tab = EMPTY_VECTOR;
+  if (gc_int_parse_crypttab (text, len, &tab) == -1) {
+    gc_int_perror (g, "parse crypttab");
+    return -1;
+  }
+  int r = GC_INT_SPEC_MISSING;
+  for (size_t i = 0; i < tab.len && r == GC_INT_SPEC_MISSING; ++i) {
+    if (strcmp (tab.ptr[i].mountpoint, name) != 0)
+      continue;
+    CLEANUP_FREE char *source = NULL;
+    r = resolve_spec (g, l, tab.ptr[i].spec, &source, false);
+    if (r == GC_INT_SPEC_FOUND) {
+      const char *mapper = gc_int_luks_mapper (g, source);
+      r = mapper ? found (g, mapper, dev) : GC_INT_SPEC_MISSING;
+    }
+  }
+  gc_int_fstab_free (&tab);
+  return r;
+}
+
 /* See internal.h. */
 int
 gc_int_resolve_fstab_spec (gc_h *g, struct gc_int_fslist *l,
                            const char *spec, char **dev)
+{
+  return resolve_spec (g, l, spec, dev, true);
+}
+
+/* The same; crypttab: whether /dev/mapper/NAME may be a name of the
+ * root's /etc/crypttab. */
+static int
+resolve_spec (gc_h *g, struct gc_int_fslist *l, const char *spec,
+              char **dev, bool crypttab)
 {
   const char *uuid = NULL, *label = NULL;
 
@@ -508,6 +561,8 @@ gc_int_resolve_fstab_spec (gc_h *g, struct gc_int_fslist *l,
     if ((ours && strcmp (d, ours) == 0) || strcmp (d, spec) == 0)
       return found (g, d, dev);
   }
+  if (crypttab && g->luks.len > 0 && gc_str_prefix (spec, "/dev/mapper/"))
+    return resolve_crypttab_name (g, l, spec + 12, dev);
   return GC_INT_SPEC_MISSING;
 }
 
@@ -728,12 +783,19 @@ gc_scan_volumes (gc_h *g)
   /* Each does nothing (no exec) unless the disks hold its members. */
   if (gc_md_assemble (g) == -1)
     return -1;
-  CLEANUP_FREE_STRINGS char **lvm = gc_lvm_scan (g, 1);
-  if (lvm == NULL)
-    return -1;
-  for (size_t i = 0; lvm[i]; ++i)
-    gc_int_warning (g, "%s", lvm[i]);
-  return 0;
+  /* LUKS on partitions and md, then LVM (maybe on those), then LUKS on
+   * LVM, and LVM again if that opened any. */
+  int opened = gc_int_open_luks (g);
+  for (int pass = 0; pass < 2 && opened != -1; ++pass) {
+    if (pass == 1 && (opened = gc_int_open_luks (g)) <= 0)
+      break;
+    CLEANUP_FREE_STRINGS char **lvm = gc_lvm_scan (g, 1);
+    if (lvm == NULL)
+      return -1;
+    for (size_t i = 0; lvm[i]; ++i)
+      gc_int_warning (g, "%s", lvm[i]);
+  }
+  return opened == -1 ? -1 : 0;
 }
 
 /* See guestcell.h. */
@@ -925,6 +987,10 @@ plan_mounts (gc_h *g, const char *root, const gc_int_fstab *fstab,
       if (has_option (e->options, "noauto"))
         gc_int_debug (g, "%s: /etc/fstab: %s on %s (noauto): no such "
                       "device: skipped", root, e->spec, mp);
+      else if (gc_str_prefix (e->spec, "/dev/mapper/") && luks_closed (g))
+        gc_int_warning (g, "%s: /etc/fstab: %s on %s: not found, maybe on "
+                        "the encrypted volume left closed: skipped", root,
+                        e->spec, mp);
       else
         gc_int_warning (g, "%s: /etc/fstab: %s on %s: no such device in "
                         "the guest: skipped", root, e->spec, mp);
