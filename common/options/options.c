@@ -31,7 +31,8 @@ struct gc_tool_options gc_opts = {
 
 enum {
   OPT_ADD = 1, OPT_FORMAT, OPT_MOUNT, OPT_VERBOSE, OPT_TRACE, OPT_VERSION,
-  OPT_HELP, OPT_LONG, OPT_SHORT, OPT_DATA_FILE,
+  OPT_HELP, OPT_LONG, OPT_SHORT, OPT_DATA_FILE, OPT_KEY, OPT_KEYS_FROM_STDIN,
+  OPT_ECHO_KEYS,
 };
 
 static void
@@ -141,6 +142,18 @@ callback (poptContext ctx, enum poptCallbackReason reason,
     }
     break;
   }
+  case OPT_KEY: {
+    const char *why;
+    if (gc_tool_add_key (arg, &why) == -1)
+      usage_error ("--key: %s", why);
+    break;
+  }
+  case OPT_KEYS_FROM_STDIN:
+    gc_opts.keys_from_stdin = true;
+    break;
+  case OPT_ECHO_KEYS:
+    gc_opts.echo_keys = true;
+    break;
   case OPT_VERBOSE:
     gc_opts.verbose = 1;
     break;
@@ -174,6 +187,13 @@ struct poptOption gc_common_options[] = {
   { "mount", 'm', POPT_ARG_STRING, NULL, OPT_MOUNT,
     "Mount a filesystem instead of finding the guest's root (repeatable)",
     "DEV[:MNT[:OPTS[:FSTYPE]]]" },
+  { "key", '\0', POPT_ARG_STRING, NULL, OPT_KEY,
+    "The key of an encrypted volume: SELECTOR is a device, a LUKS UUID or "
+    "all (repeatable)", "SELECTOR:key:PASSPHRASE|SELECTOR:file:FILENAME" },
+  { "keys-from-stdin", '\0', POPT_ARG_NONE, NULL, OPT_KEYS_FROM_STDIN,
+    "Read the keys of encrypted volumes from stdin, one line each", NULL },
+  { "echo-keys", '\0', POPT_ARG_NONE, NULL, OPT_ECHO_KEYS,
+    "Show the keys typed at the prompt", NULL },
   { "verbose", 'v', POPT_ARG_NONE, NULL, OPT_VERBOSE,
     "Print debug messages and the appliance's console", NULL },
   { NULL, 'x', POPT_ARG_NONE, NULL, OPT_TRACE,
@@ -280,6 +300,7 @@ gc_options_free (void)
   }
   gc_opt_mount_vector_reset (&gc_opts.mounts);
   gc_string_vector_free (&gc_opts.data_files);
+  gc_tool_free_keys ();
   free (gc_opts.format);
   gc_opts.format = NULL;
   free (gc_tool_windows_root);
@@ -463,6 +484,7 @@ gc_tool_create_handle (void)
   }
   if ((gc_opts.verbose && gc_set_verbose (g, 1) == -1) ||
       (gc_opts.trace && gc_set_trace (g, 1) == -1) ||
+      gc_set_key_callback (g, gc_tool_key_callback, NULL) == -1 ||
       gc_set_event_callback (g, on_event,
                              GC_EVENT_LIBRARY | GC_EVENT_TRACE |
                              GC_EVENT_APPLIANCE | GC_EVENT_WARNING,

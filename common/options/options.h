@@ -62,6 +62,8 @@ struct gc_tool_options {
                                    after gc_options_parse if not empty */
   int verbose;
   int trace;
+  bool keys_from_stdin;         /* --keys-from-stdin */
+  bool echo_keys;               /* --echo-keys */
   /* Set by the callback, acted upon by gc_options_parse. */
   bool usage_error;
   bool want_help, want_version, want_long, want_short;
@@ -85,6 +87,18 @@ extern int gc_options_parse (int argc, char **argv,
                              const struct poptOption *table,
                              const char *usage_args,
                              poptContext *ctx_r, int *exit_r);
+
+/* Keys of encrypted volumes (common/options/keys.c).  gc_tool_add_key
+ * takes one --key argument: 0, or -1 with the reason in *why (static).
+ * gc_tool_key_callback is the handle's key callback (see
+ * gc_set_key_callback), which gc_tool_create_handle sets: the --key
+ * that names the device or its UUID, else the one for "all", else a
+ * line of stdin with --keys-from-stdin, else a prompt on /dev/tty.
+ * gc_tool_free_keys wipes and frees them (gc_options_free calls it). */
+extern int gc_tool_add_key (const char *arg, const char **why);
+extern char *gc_tool_key_callback (gc_h *g, void *opaque, const char *device,
+                                   const char *uuid);
+extern void gc_tool_free_keys (void);
 
 /* Free what gc_options_parse stored in gc_opts. */
 extern void gc_options_free (void);
