@@ -70,6 +70,8 @@
  *   (hive, write-hex, rpmdb and copy-in make the parent directory first too)
  *   luks-format DEV KEY [uuid=U]     (a LUKS2 volume, passphrase KEY, cheap
  *                                    pbkdf2: for tests only)
+ *   luks-open DEV KEY                (open it read-write, as
+ *                                    /dev/mapper/luks-UUID, to fill it)
  *   md-create [HOST:]NAME LEVEL DEV... [uuid=U]
  *                                    (an md array /dev/md/NAME, metadata
  *                                    1.2, LEVEL raid1, left running so
@@ -174,7 +176,7 @@ static const struct {
   { "ln-s", 2, 2 }, { "chmod", 2, 2 }, { "chown", 3, 3 },
   { "hive", 1, 1 }, { "write-hex", 1, 1 }, { "copy-in", 2, 2 },
   { "mbr-id", 2, 2 }, { "umount-all", 0, 0 }, { "rpmdb", 1, 2 },
-  { "luks-format", 2, 3 }, { "md-create", 4, 18 },
+  { "luks-format", 2, 3 }, { "luks-open", 2, 2 }, { "md-create", 4, 18 },
   { "part-set-mbr-id", 3, 3 }, { "part-set-bootable", 3, 3 },
   { "sync", 0, 0 }, { "crash", 0, 1 }, { "write-repeat", 2, 2 },
   { "mkfifo", 1, 1 }, { "mknod", 4, 4 },
@@ -686,6 +688,11 @@ run_cmd (gc_h *g, const struct cmd *c)
     r = upload_bytes (g, a[1], c->content, c->content_len);
   else if (strcmp (n, "luks-format") == 0)
     r = gc_luks_format (g, a[1], a[2], keyword (c, 3, "uuid"));
+  else if (strcmp (n, "luks-open") == 0) {
+    char *mapper = gc_luks_open (g, a[1], a[2], 0);
+    r = mapper ? 0 : -1;
+    free (mapper);
+  }
   else if (strcmp (n, "md-create") == 0) {
     string_vector devs = EMPTY_VECTOR;
     for (size_t i = 3; i < c->argv.len; ++i)
