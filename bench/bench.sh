@@ -8,6 +8,11 @@
 #   bench/bench.sh [-n RUNS] [-l LG_RUNS] [-t TOOLS] [BUILD_DIR]
 #                                  (defaults: 5, 3, "cat df inspector", build)
 #
+# Each name in TOOLS is a file bench/NAME.sh, sourced in that order
+# with what this file defines: $build, $here (bench/), $work (a private
+# directory), $img (a link to the Debian guest), $runs, $lg_runs, and
+# the functions bench, run_one, median and now.
+#
 # Prints for guestcell's virt-cat, as the median of RUNS runs:
 #  - the wall time of the whole command;
 #  - the launch broken into phases, from the "launch: ..." and
@@ -57,8 +62,7 @@ while getopts n:l:t: opt; do
 done
 shift $((OPTIND - 1))
 build="$(realpath "${1:-build}")"
-ours="$build/cat/virt-cat"
-[ -x "$ours" ] || { echo "$0: $ours not built (ninja -C $build)" >&2; exit 1; }
+here="$(dirname "$(realpath "$0")")"
 
 ninja -C "$build" tests/guests/debian.img > /dev/null
 work="$(mktemp -d /tmp/gc-bench.XXXXXX)"
@@ -151,123 +155,8 @@ bench ()
   fi
 }
 
-if [[ " $tools " == *" cat "* ]]; then
-echo "== guestcell virt-cat ($ours), $runs runs"
-bench guestcell "$runs" "$ours" -a "$img" /etc/fstab
-cmp -s "$work/guestcell.1.out" "$(dirname "$0")/../cat/expected-debian-fstab.txt" ||
-  echo "warning: the output is not the expected fstab" >&2
-
-# Phases, from -v runs.
-for i in $(seq "$runs"); do
-  "$ours" -v -a "$img" /etc/fstab 2>&1 > /dev/null |
-    grep -E 'guestcell: (launch: [a-z]+, appliance|shutdown:)' > "$work/phases.$i" || true
+for t in $tools; do
+  [ -f "$here/$t.sh" ] || { echo "$0: no benchmark $t (bench/$t.sh)" >&2; exit 2; }
+  # shellcheck source=/dev/null
+  source "$here/$t.sh"
 done
-if [ -s "$work/phases.1" ]; then
-  echo "launch phases (median of $runs -v runs, seconds since gc_launch started):"
-  for phase in appliance 'qemu started' connected hello; do
-    v=$(sed -n "s/.*[ ,]$phase \([0-9.]*\) s.*/\1/p" "$work"/phases.* | median)
-    printf '  %-13s %s\n' "$phase" "${v:-?}"
-  done
-  v=$(sed -n 's/.*shutdown: \([0-9.]*\) s.*/\1/p' "$work"/phases.* | median)
-  printf '  %-13s %s\n' shutdown "${v:-?}"
-else
-  echo "launch phases: no 'launch:' line under -v"
-fi
-
-if [ -x /usr/bin/virt-cat ] && [ "$lg_runs" -gt 0 ]; then
-  echo "== libguestfs virt-cat (/usr/bin/virt-cat, direct backend, TCG), $lg_runs runs"
-  export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
-  if bench libguestfs "$lg_runs" /usr/bin/virt-cat -a "$img" /etc/fstab; then
-    awk -v ow="$(cat "$work/guestcell.wall")" -v lw="$(cat "$work/libguestfs.wall")" \
-        -v om="$(cat "$work/guestcell.total")" -v lm="$(cat "$work/libguestfs.total")" 'BEGIN {
-      printf "ratios guestcell/libguestfs: wall %.3f (target <= 0.100: %s), peak RSS %.3f (target <= 0.333: %s)\n",
-        ow / lw, ow / lw <= 0.1 ? "met" : "MISSED", om / lm, om / lm <= 1 / 3 ? "met" : "MISSED"
-      printf "guestcell wall %.2f s (target <= 3 s: %s)\n", ow, ow <= 3 ? "met" : "MISSED"
-    }'
-  else
-    echo "libguestfs's virt-cat failed on this image"
-  fi
-else
-  awk -v ow="$(cat "$work/guestcell.wall")" 'BEGIN {
-    printf "guestcell wall %.2f s (target <= 3 s: %s); libguestfs not installed, no ratios\n",
-      ow, ow <= 3 ? "met" : "MISSED" }'
-fi
-fi
-
-# virt-df.
-df="$build/df/virt-df"
-if [[ " $tools " == *" df "* ]]; then
-  [ -x "$df" ] || { echo "$0: $df not built (ninja -C $build)" >&2; exit 1; }
-  six=()
-  for i in 1 2 3 4 5 6; do
-    ln "$img" "$work/guest$i.img" 2>/dev/null || ln -s "$img" "$work/guest$i.img"
-    six+=(-a "$work/guest$i.img")
-  done
-  unset LIBGUESTFS_BACKEND LIBGUESTFS_BACKEND_SETTINGS
-  echo "== guestcell virt-df ($df): one guest, $runs runs"
-  bench df1 "$runs" "$df" -a "$img"
-  echo "== guestcell virt-df: 6 guests, --each-image -P 2, $runs runs"
-  DEEP=1 bench df6 "$runs" "$df" --each-image -P 2 "${six[@]}"
-  [ "$(grep -c '^guest' "$work/df6.1.out")" -eq 30 ] ||
-    echo "warning: the 6-guest run did not print 30 filesystems" >&2
-  echo "== guestcell virt-df: the 6 guests as 6 runs one after another (once)"
-  DEEP=1 bench df6seq 1 bash -c 'for i in 1 2 3 4 5 6; do "$0" -a "$1/guest$i.img" || exit 1; done' "$df" "$work"
-  awk -v p="$(cat "$work/df6.wall")" -v s="$(cat "$work/df6seq.wall")" 'BEGIN {
-    printf "6 guests: -P 2 %.2f s vs 6 runs in a row %.2f s (%.2fx faster)\n", p, s, s / p }'
-
-  if [ -x /usr/bin/virt-df ] && [ "$lg_runs" -gt 0 ]; then
-    export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
-    echo "== libguestfs virt-df (/usr/bin/virt-df, direct backend, TCG): one guest, $lg_runs runs"
-    if bench lgdf1 "$lg_runs" /usr/bin/virt-df -a "$img"; then
-      cmp -s "$work/lgdf1.1.out" "$work/df1.1.out" ||
-        echo "warning: libguestfs's virt-df printed something else than ours" >&2
-      echo "== libguestfs virt-df: the 6 guests as 6 runs one after another (once)"
-      DEEP=1 bench lgdf6 1 bash -c 'for i in 1 2 3 4 5 6; do "$0" -a "$1/guest$i.img" || exit 1; done' /usr/bin/virt-df "$work"
-      awk -v o1="$(cat "$work/df1.wall")" -v l1="$(cat "$work/lgdf1.wall")" \
-          -v o6="$(cat "$work/df6.wall")" -v l6="$(cat "$work/lgdf6.wall")" \
-          -v m1="$(cat "$work/df1.total")" -v n1="$(cat "$work/lgdf1.total")" 'BEGIN {
-        printf "virt-df one guest: guestcell %.2f s vs libguestfs %.2f s (ratio %.3f); peak RSS %d vs %d KiB (ratio %.3f)\n",
-          o1, l1, o1 / l1, m1, n1, m1 / n1
-        printf "virt-df 6 guests: guestcell -P 2 %.2f s vs libguestfs 6 runs %.2f s: ratio %.3f (target <= 0.167: %s)\n",
-          o6, l6, o6 / l6, o6 / l6 <= 1 / 6 ? "met" : "MISSED"
-      }'
-    else
-      echo "libguestfs's virt-df failed on this image"
-    fi
-  elif [ "$lg_runs" -eq 0 ]; then
-    echo "libguestfs skipped (-l 0): no ratios"
-  else
-    echo "libguestfs's virt-df not installed: no ratios"
-  fi
-fi
-
-# virt-inspector (-t inspector), on the Debian guest and on the
-# Windows-like guest.
-insp="$build/inspector/virt-inspector"
-if [[ " $tools " == *" inspector "* ]]; then
-  [ -x "$insp" ] || { echo "$0: $insp not built (ninja -C $build)" >&2; exit 1; }
-  ninja -C "$build" tests/guests/windows.img > /dev/null
-  ln "$build/tests/guests/windows.img" "$work/windows.img" 2>/dev/null ||
-    cp --sparse=always "$build/tests/guests/windows.img" "$work/windows.img"
-  for guest in debian windows; do
-    gimg="$work/$guest.img"
-    echo "== guestcell virt-inspector ($insp): the $guest guest, $runs runs"
-    bench "insp-$guest" "$runs" "$insp" -a "$gimg"
-    if [ -x /usr/bin/virt-inspector ] && [ "$lg_runs" -gt 0 ]; then
-      echo "== libguestfs virt-inspector (/usr/bin/virt-inspector, direct backend, TCG): the $guest guest, $lg_runs runs"
-      export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
-      if bench "lginsp-$guest" "$lg_runs" /usr/bin/virt-inspector -a "$gimg"; then
-        awk -v g="$guest" \
-            -v ow="$(cat "$work/insp-$guest.wall")" -v lw="$(cat "$work/lginsp-$guest.wall")" \
-            -v om="$(cat "$work/insp-$guest.total")" -v lm="$(cat "$work/lginsp-$guest.total")" 'BEGIN {
-          printf "virt-inspector, %s guest: guestcell %.2f s vs libguestfs %.2f s: ratio %.3f (target <= 0.125: %s); peak RSS ratio %.3f\n",
-            g, ow, lw, ow / lw, ow / lw <= 0.125 ? "met" : "MISSED", om / lm }'
-      else
-        echo "libguestfs's virt-inspector failed on the $guest guest"
-      fi
-      unset LIBGUESTFS_BACKEND LIBGUESTFS_BACKEND_SETTINGS
-    else
-      echo "libguestfs's virt-inspector not installed: no ratios"
-    fi
-  done
-fi
