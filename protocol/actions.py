@@ -263,10 +263,21 @@ ACTIONS = [
      "Make the btrfs subvolume at a guest path the default one (what a "
      "mount without subvol= or subvolid= mounts)."),
 
+    (56, "fs_check", "RStringList", [("Device", "device")], [],
+     "Check the (unmounted) filesystem on a device with its own tool, "
+     "read-only, repairing nothing: e2fsck -fn, xfs_repair -n, btrfs "
+     "check --readonly, ntfsfix -n or fsck.fat -n.  Returns the "
+     "checker's exit status (0: clean) and its output (at most 64 "
+     "KiB); a swap area is \"0\" and \"\"."),
+
     # --- LUKS keys (procedures 110-119) ---
 
     # --- tree copy: virt-copy-in, virt-copy-out (procedures 120-129) ---
 
     # --- file replacement: virt-edit (procedures 130-139) ---
+
+    # --- virt-resize (procedures 140-159) ---
+
+    # --- fast launch (procedures 160-169) ---
 
 ]
