@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +33,10 @@
 #include "gc-daemon-actions.h"
 #include "rpmheader.h"
 
-/* Bounds: packages read (a big Fedora has ~3000), the size of the
- * reply (it travels in one protocol message of GC_MESSAGE_MAX), a
- * field's size (descriptions are cut, other fields that long make the
- * package left out), sqlite's memory and work. */
-#define ROWS_MAX 200000
+/* Bounds: the size of a page (it travels in one protocol message of
+ * GC_MESSAGE_MAX), a field's size (descriptions are cut, other fields
+ * that long make the package left out), sqlite's memory and work per
+ * call.  The core bounds the number of pages. */
 #define REPLY_MAX (GC_MESSAGE_MAX - 512 * 1024)
 #define FIELD_MAX 4096
 #define DESCRIPTION_MAX 8192
@@ -127,34 +127,19 @@ has_packages (sqlite3 *db, const char *path)
   return -1;
 }
 
-/* The reply's size so far: the fields other than the descriptions,
- * and the descriptions (which give way when the reply is too big). */
-struct budget {
-  size_t base, desc, dropped;
-};
-
-/* Append one package's fields (taking them) to v.  -1 with errno
- * E2BIG if even without its description it does not fit in the reply,
- * ENOMEM; the fields are freed on error. */
+/* Append one package's fields (taking them: they are freed in every
+ * case) to v if they fit in the page's budget *room; 1 if they did
+ * not (v unchanged), 0, or -1 with errno (ENOMEM). */
 static int
-append_package (string_vector *v, char *f[GC_RPMHDR_NFIELDS],
-                struct budget *b)
+append_package (string_vector *v, char *f[GC_RPMHDR_NFIELDS], size_t *room)
 {
   gc_utf8_cut (f[GC_RPMHDR_DESCRIPTION], DESCRIPTION_MAX);
-  size_t base = 4, desc = xdr_size (f[GC_RPMHDR_DESCRIPTION]) - 4;
+  size_t need = 0;
   for (int i = 0; i < GC_RPMHDR_NFIELDS; ++i)
-    if (i != GC_RPMHDR_DESCRIPTION)
-      base += xdr_size (f[i]);
-  if (b->base + base > REPLY_MAX) {
+    need += xdr_size (f[i]);
+  if (need > *room) {
     gc_rpmhdr_fields_free (f);
-    errno = E2BIG;
-    return -1;
-  }
-  /* Descriptions past what could ever fit are not even kept. */
-  if (b->desc + desc > REPLY_MAX) {
-    f[GC_RPMHDR_DESCRIPTION][0] = '\0';
-    desc = 0;
-    b->dropped++;
+    return 1;
   }
   for (int i = 0; i < GC_RPMHDR_NFIELDS; ++i) {
     if (string_vector_append (v, f[i]) == -1) {
@@ -163,35 +148,37 @@ append_package (string_vector *v, char *f[GC_RPMHDR_NFIELDS],
     }
     f[i] = NULL;
   }
-  b->base += base;
-  b->desc += desc;
+  *room -= need;
   return 0;
 }
 
-/* Empty the descriptions that do not fit in the reply, the first
- * packages keeping theirs. */
-static void
-fit_descriptions (string_vector *v, struct budget *b)
+/* Set the page's header, the first 3 strings of v (already there):
+ * the key to go on after ("" if this is the last page), packages read,
+ * unreadable.  -1 on ENOMEM. */
+static int
+page_header (string_vector *v, bool more, int64_t next, size_t read,
+             size_t bad)
 {
-  if (b->base + b->desc <= REPLY_MAX)
-    return;
-  size_t room = REPLY_MAX - b->base;
-  for (size_t i = GC_RPMHDR_DESCRIPTION; i < v->len; i += GC_RPMHDR_NFIELDS) {
-    char *d = v->ptr[i];
-    size_t n = xdr_size (d) - 4;
-    if (n <= room)
-      room -= n;
-    else if (d[0]) {
-      d[0] = '\0';
-      b->dropped++;
-    }
+  char *s[3] = { NULL, NULL, NULL };
+  if ((more ? asprintf (&s[0], "%" PRId64, next)
+       : asprintf (&s[0], "%s", "")) == -1 ||
+      asprintf (&s[1], "%zu", read) == -1 ||
+      asprintf (&s[2], "%zu", bad) == -1) {
+    for (int i = 0; i < 3; ++i)
+      free (s[i]);
+    return -1;
   }
+  for (int i = 0; i < 3; ++i) {
+    free (v->ptr[i]);
+    v->ptr[i] = s[i];
+  }
+  return 0;
 }
 
 /* See protocol/actions.py.  NULL after replying with an error; the
  * dispatch frees the list. */
 char **
-do_rpm_packages (const char *path)
+do_rpm_packages_page (const char *path, int64_t after)
 {
   /* O_NONBLOCK: a FIFO must not hang the daemon; it is refused next. */
   CLEANUP_CLOSE int fd = gc_d_open_guest (path, O_RDONLY | O_NONBLOCK, 0);
@@ -216,10 +203,18 @@ do_rpm_packages (const char *path)
     return NULL;
   string_vector v = EMPTY_VECTOR;
   sqlite3_stmt *st = NULL;
-  size_t rows = 0, bad = 0;
-  struct budget budget = { 0 };
+  size_t rows = 0, bad = 0, room = REPLY_MAX - 3 * 32;
+  bool more = false;
   char **ret = NULL;
 
+  for (int i = 0; i < 3; ++i) {     /* the header's place */
+    char *e = strdup ("");
+    if (e == NULL || string_vector_append (&v, e) == -1) {
+      free (e);
+      reply_with_perror ("%s", path);
+      goto out;
+    }
+  }
   int r = has_packages (db, path);
   if (r == -1)
     goto out;
@@ -227,30 +222,32 @@ do_rpm_packages (const char *path)
     reply_with_error_errno (EINVAL, "%s: not an rpm sqlite database", path);
     goto out;
   }
-  if (sqlite3_prepare_v2 (db, "SELECT blob FROM 'Packages'", -1, &st,
-                          NULL) != SQLITE_OK) {
+  /* hnum is the table's INTEGER PRIMARY KEY: each page is a range
+   * scan from where the last one stopped. */
+  if (sqlite3_prepare_v2 (db, "SELECT hnum, blob FROM 'Packages' "
+                          "WHERE hnum > ? ORDER BY hnum", -1, &st,
+                          NULL) != SQLITE_OK ||
+      sqlite3_bind_int64 (st, 1, after) != SQLITE_OK) {
     reply_sqlite (db, path);
     goto out;
   }
+  int64_t last = after;
   while ((r = sqlite3_step (st)) == SQLITE_ROW) {
-    if (++rows > ROWS_MAX) {
-      gc_d_debug ("rpm_packages: %s: more than %d packages, the rest left "
-                  "out", path, ROWS_MAX);
-      break;
-    }
-    const void *blob = sqlite3_column_blob (st, 0);
-    int len = sqlite3_column_bytes (st, 0);
+    int64_t hnum = sqlite3_column_int64 (st, 0);
+    const void *blob = sqlite3_column_blob (st, 1);
+    int len = sqlite3_column_bytes (st, 1);
     char *f[GC_RPMHDR_NFIELDS];
     const char *why = "not a blob";
-    if (sqlite3_column_type (st, 0) != SQLITE_BLOB || len < 0 ||
+    if (sqlite3_column_type (st, 1) != SQLITE_BLOB || len < 0 ||
         gc_rpmhdr_parse (blob, len, f, &why) == -1) {
       if (errno == ENOMEM) {
         reply_with_perror ("%s", path);
         goto out;
       }
-      gc_d_debug ("rpm_packages: %s: package %zu left out: %s", path, rows,
-                  why);
+      gc_d_debug ("rpm_packages_page: %s: package %" PRId64 " left out: "
+                  "%s", path, hnum, why);
       bad++;
+      last = hnum;
       continue;
     }
     bool too_long = false;
@@ -258,34 +255,34 @@ do_rpm_packages (const char *path)
       if (i != GC_RPMHDR_DESCRIPTION && strlen (f[i]) > FIELD_MAX)
         too_long = true;
     if (too_long) {
-      gc_d_debug ("rpm_packages: %s: package %zu left out: a field is "
-                  "longer than %d bytes", path, rows, FIELD_MAX);
+      gc_d_debug ("rpm_packages_page: %s: package %" PRId64 " left out: a "
+                  "field is longer than %d bytes", path, hnum, FIELD_MAX);
       gc_rpmhdr_fields_free (f);
       bad++;
+      last = hnum;
       continue;
     }
-    if (append_package (&v, f, &budget) == -1) {
-      if (errno == E2BIG) {
-        gc_d_debug ("rpm_packages: %s: the reply is full, the other "
-                    "packages left out", path);
-        break;
-      }
+    int a = append_package (&v, f, &room);
+    if (a == -1) {
       reply_with_perror ("%s", path);
       goto out;
     }
+    if (a == 1) {               /* the page is full: go on after last */
+      more = true;
+      break;
+    }
+    rows++;
+    last = hnum;
   }
   if (r != SQLITE_ROW && r != SQLITE_DONE) {
     reply_sqlite (db, path);
     goto out;
   }
-  fit_descriptions (&v, &budget);
-  if (budget.dropped)
-    gc_d_debug ("rpm_packages: %s: %zu descriptions left out (reply full)",
-                path, budget.dropped);
-  gc_d_debug ("rpm_packages: %s: %zu packages kept, %zu unreadable", path,
-              v.len / GC_RPMHDR_NFIELDS, bad);
-  ret = gc_strings_from_vector (&v);
-  if (ret == NULL)
+  gc_d_debug ("rpm_packages_page: %s: %zu packages after %" PRId64
+              ", %zu unreadable, %s", path, rows, after, bad,
+              more ? "more to come" : "the last page");
+  if (page_header (&v, more, last, rows, bad) == -1 ||
+      (ret = gc_strings_from_vector (&v)) == NULL)
     reply_with_perror ("%s", path);
 
  out:

@@ -60,9 +60,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     break;
   }
   case 3: {
-    gc_rpm_packages_ret r;
-    reply ("rpm_packages", GC_PROC_RPM_PACKAGES,
-           (xdrproc_t) xdr_gc_rpm_packages_ret, &r, sizeof r, p, n);
+    gc_rpm_packages_page_ret r;
+    reply ("rpm_packages_page", GC_PROC_RPM_PACKAGES_PAGE,
+           (xdrproc_t) xdr_gc_rpm_packages_page_ret, &r, sizeof r, p, n);
     break;
   }
   case 4: {

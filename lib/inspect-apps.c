@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "gc_protocol.h"
 
 /* See internal.h.  NULL fields are fine. */
 void
@@ -425,6 +426,9 @@ read_pacman (gc_h *g, struct gc_inspect_os *os, gc_int_app_vector *apps)
  * which returns 9 strings a package (see protocol/actions.py).  Newer
  * Fedora keeps it in /usr/lib/sysimage/rpm, /var/lib/rpm being a link
  * there. */
+/* Pages of rpm_packages_page read at most (each at most one reply). */
+#define RPM_PAGES_MAX 16
+
 static const char *const rpmdb_paths[] = {
   "/var/lib/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite",
 };
@@ -481,20 +485,47 @@ rpm_arch (char **field, const char *v)
   return 0;
 }
 
-/* The appliance's flattened list into apps.  -1 with errno (EINVAL:
- * not 9 strings a package; ENOMEM) and *why set. */
+/* A whole string as a decimal long long: 0, or -1. */
 static int
-parse_rpm_packages (char *const *list, gc_int_app_vector *apps,
-                    const char **why)
+parse_decimal (const char *s, long long *r)
+{
+  char *end;
+  errno = 0;
+  *r = strtoll (s, &end, 10);
+  return s[0] && *end == '\0' && errno == 0 ? 0 : -1;
+}
+
+/* One page of rpm_packages_page into apps: *after and *more say where
+ * the next one starts, *unreadable counts what the appliance left
+ * out.  -1 with errno (EINVAL: not the page's header then 9 strings a
+ * package; ENOMEM) and *why set. */
+static int
+parse_rpm_page (char *const *page, gc_int_app_vector *apps,
+                int64_t *after, bool *more, size_t *unreadable,
+                const char **why)
 {
   size_t n = 0;
-  while (list[n])
+  while (page[n])
     n++;
-  if (n % RPM_NFIELDS != 0) {
+  if (n < 3 || (n - 3) % RPM_NFIELDS != 0) {
     *why = "the appliance's list of packages is not 9 strings a package";
     errno = EINVAL;
     return -1;
   }
+  long long next = 0, bad;
+  *more = page[0][0] != '\0';
+  if ((*more && (parse_decimal (page[0], &next) == -1 ||
+                 next <= *after)) ||
+      parse_decimal (page[2], &bad) == -1 || bad < 0) {
+    *why = "the appliance's page of packages has a bad header";
+    errno = EINVAL;
+    return -1;
+  }
+  if (*more)
+    *after = next;
+  *unreadable += bad;
+  char *const *list = page + 3;
+  n -= 3;
   for (size_t i = 0; i < n; i += RPM_NFIELDS) {
     char *const *f = &list[i];
     struct gc_inspect_app a = { 0 };
@@ -546,25 +577,47 @@ read_rpm (gc_h *g, struct gc_inspect_os *os, gc_int_app_vector *apps)
                   os->root, rpmdb_paths[0], rpmdb_paths[1]);
     return 1;
   }
-  CLEANUP_FREE_STRINGS char **list = gc_rpm_packages (g, path);
-  if (list == NULL) {
-    if (g->state != GC_STATE_READY)
-      return -1;
-    gc_int_debug (g, "inspect: %s: applications left out: %s", os->root,
-                  gc_last_error (g));
-    return 1;
-  }
-  const char *why;
-  if (parse_rpm_packages (list, apps, &why) == -1) {
-    if (errno == ENOMEM) {
-      gc_int_perror (g, "%s", path);
-      return -1;
+  /* Page by page (each at most one reply), at most RPM_PAGES_MAX of
+   * them: a real database fits in one or two. */
+  int64_t after = INT64_MIN;
+  size_t unreadable = 0;
+  for (int page = 0;; ++page) {
+    if (page == RPM_PAGES_MAX) {
+      gc_int_warning (g, "%s: %s: the rpm database holds more than the "
+                      "%d MiB of package data a run reads: only the first "
+                      "%zu packages are listed", os->root, path,
+                      RPM_PAGES_MAX * (GC_MESSAGE_MAX >> 20), apps->len);
+      break;
     }
-    gc_int_debug (g, "inspect: %s: %s: applications left out: %s",
-                  os->root, path, why);
-    gc_int_apps_free (apps);
-    return 1;
+    CLEANUP_FREE_STRINGS char **list =
+      gc_rpm_packages_page (g, path, after);
+    if (list == NULL) {
+      if (g->state != GC_STATE_READY)
+        return -1;
+      gc_int_debug (g, "inspect: %s: applications left out: %s", os->root,
+                    gc_last_error (g));
+      gc_int_apps_free (apps);
+      return 1;
+    }
+    const char *why;
+    bool more;
+    if (parse_rpm_page (list, apps, &after, &more, &unreadable,
+                        &why) == -1) {
+      if (errno == ENOMEM) {
+        gc_int_perror (g, "%s", path);
+        return -1;
+      }
+      gc_int_debug (g, "inspect: %s: %s: applications left out: %s",
+                    os->root, path, why);
+      gc_int_apps_free (apps);
+      return 1;
+    }
+    if (!more)
+      break;
   }
+  if (unreadable)
+    gc_int_debug (g, "inspect: %s: %s: %zu packages unreadable, left out",
+                  os->root, path, unreadable);
   gc_int_debug (g, "inspect: %s: %s: %zu installed packages", os->root,
                 path, apps->len);
   return 0;

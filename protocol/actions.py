@@ -198,10 +198,17 @@ ACTIONS = [
      ["Writes"],
      "Set the 4-byte MBR disk signature (offset 440) of a whole disk "
      "with an msdos partition table."),
-    (39, "rpm_packages", "RStringList", [("Pathname", "path")], [],
-     "The installed packages of an rpm sqlite database, 9 strings each: "
-     "name, epoch, version, release, arch, url, sourcerpm, summary, "
-     "description."),
+    # 39, rpm_packages (the whole database in one reply), is retired:
+    # rpm_packages_page replaced it.
+    (57, "rpm_packages_page", "RStringList",
+     [("Pathname", "path"), ("Int64", "after")], [],
+     "The installed packages of an rpm sqlite database, a page at a "
+     "time, in the order of the keys of its Packages table from the "
+     "first key greater than after (the smallest Int64: from the start), "
+     "as many as fit in one reply.  First 3 strings: the key to call "
+     "again with (\"\": this was the last page), the packages in this "
+     "page, the unreadable ones left out; then 9 strings a package: name, epoch, version, release, "
+     "arch, url, sourcerpm, summary, description (cut to 8 KiB)."),
     (50, "luks_format", "RVoid",
      [("Device", "device"), ("Key", "key"), ("OptString", "uuid")],
      ["Writes"],
