@@ -633,10 +633,12 @@ gc_tool_check_disk_images (gc_h *g, const struct gc_opt_drive *drives,
 
 /* See options.h. */
 char *gc_tool_windows_root;
+bool gc_tool_mounted_readonly = true;
 
 int
 gc_tool_mount (gc_h *g, bool readonly)
 {
+  gc_tool_mounted_readonly = readonly;
   if (gc_opts.mounts.len > 0)
     return mount_by_options (g, readonly);
 

@@ -157,6 +157,9 @@ extern int gc_tool_launch (gc_h *g);
 extern int gc_tool_mount (gc_h *g, bool readonly);
 /* The Windows root gc_tool_mount mounted, or NULL. */
 extern char *gc_tool_windows_root;
+/* Whether gc_tool_mount mounted read-only: the other drives of a
+ * Windows guest that gc_tool_windows_path mounts are mounted so too. */
+extern bool gc_tool_mounted_readonly;
 /* With gc_tool_windows_root set: the real guest path of a Windows path
  * ("C:\Windows\win.ini", "c:/windows/WIN.INI", "\Windows\win.ini" or
  * "/Windows/win.ini"), with the drive its letter names mounted at "/"
