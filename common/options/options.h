@@ -118,6 +118,15 @@ extern void gc_tool_warning (const char *fs, ...)
  * GC_EXIT_ERROR after a cancel by a signal). */
 extern int gc_tool_handle_error (gc_h *g);
 
+/* A call on a guest file failed: print its error as one line naming
+ * the file as the user wrote it ("PATH: No such file or directory",
+ * "PATH: not a regular file"), without the action's name the daemon's
+ * messages start with ("download: ").  Sets *fatal_r when going on with
+ * the next file is pointless (the appliance is gone, a signal, a closed
+ * stdout).  Returns GC_EXIT_ERROR. */
+extern int gc_tool_file_error (gc_h *g, const char *path, const char *action,
+                               int *fatal_r);
+
 /* Create a handle set up from the options: verbose, trace, the event
  * callback that prints -v and -x lines on stderr, and the signal
  * handlers (SIGINT, SIGTERM: cancel; SIGPIPE ignored so a closed
