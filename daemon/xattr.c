@@ -97,6 +97,14 @@ in_list (const char *list, size_t len, const char *name)
   return false;
 }
 
+/* xfs shows root where it keeps the POSIX ACLs (trusted.SGI_ACL_FILE,
+ * trusted.SGI_ACL_DEFAULT); copying system.posix_acl_* copies them. */
+static bool
+is_acl_storage (const char *name)
+{
+  return strncmp (name, "trusted.SGI_ACL_", 16) == 0;
+}
+
 /* See daemon.h. */
 int
 gc_d_copy_xattrs (int from, int to, const char **failed)
@@ -115,12 +123,14 @@ gc_d_copy_xattrs (int from, int to, const char **failed)
     return -1;
   }
   for (const char *p = tnames; p < tnames + tlen; p += strlen (p) + 1)
-    if (!in_list (fnames, flen, p) && fremovexattr (to, p) == -1 &&
-        errno != ENODATA) {
+    if (!is_acl_storage (p) && !in_list (fnames, flen, p) &&
+        fremovexattr (to, p) == -1 && errno != ENODATA) {
       *failed = p;
       return -1;
     }
   for (const char *p = fnames; p < fnames + flen; p += strlen (p) + 1) {
+    if (is_acl_storage (p))
+      continue;
     size_t vlen;
     CLEANUP_FREE char *v = get_value (from, false, p, &vlen);
     if (v == NULL && errno == ENODATA)  /* removed meanwhile */
