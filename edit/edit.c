@@ -5,13 +5,15 @@
  * Perl expression applied to each line.
  *
  * The drives are added read-write (qemu's image lock refuses a disk in
- * use), the guest is mounted read-write the way it mounts itself (or by
+ * use), the guest is mounted read-only the way it mounts itself (or by
  * -m), and for each FILE in turn: the file is downloaded into an
  * unnamed file in the handle's private directory; $VISUAL, $EDITOR or
  * vi edits a named copy there (or perl rewrites it line by line); if
- * the bytes changed, the appliance's replace action puts the new
- * contents in place atomically (see daemon/replace.c), keeping the
- * original as FILE+EXT with -b.  An unchanged file is not written back.
+ * the bytes changed, the filesystem holding the file is made writable
+ * (remount_rw) and the appliance's replace action puts the new contents
+ * in place atomically (see daemon/replace.c), keeping the original as
+ * FILE+EXT with -b.  An unchanged file is not written back, and a run
+ * that writes nothing leaves the image byte for byte as it was.
  * The tool says it is done only after gc_tool_finish_writes.
  */
 
@@ -431,6 +433,8 @@ edit_one (gc_h *g, const char *path, int *fatal_r)
                gc_opts.program_name, path);
     return GC_EXIT_OK;
   }
+  if (gc_remount_rw (g, gpath) == -1)
+    return gc_tool_file_error (g, path, "remount_rw", fatal_r);
   if (gc_replace (g, gpath, backup, st.st_size, edited) == -1)
     return gc_tool_file_error (g, path, "replace", fatal_r);
   return GC_EXIT_OK;
@@ -481,7 +485,11 @@ run (int argc, char **argv)
     code = GC_EXIT_ERROR;
   else if (gc_tool_launch (g) == -1)
     code = GC_EXIT_LAUNCH;
-  else if ((code = gc_tool_mount (g, false)) == GC_EXIT_OK) {
+  /* Read-only (devices included) until a file is written back: a run
+   * that changes nothing leaves the image as it was. */
+  else if (gc_mount_ro_devices (g, 1) == -1)
+    code = gc_tool_handle_error (g);
+  else if ((code = gc_tool_mount (g, true)) == GC_EXIT_OK) {
     /* Each file in turn; the first that cannot be edited stops the
      * rest (as a die in -e does), the ones before it stay edited. */
     int fatal = 0;

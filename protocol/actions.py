@@ -293,6 +293,23 @@ ACTIONS = [
      "the suffix (a hard link, or a copy where the filesystem has none; "
      "an existing backup is replaced).  On any error the original is "
      "untouched and no temporary file is left."),
+    (133, "remount_rw", "RVoid", [("Pathname", "path")], ["Writes"],
+     "Make the filesystem holding a guest path (following links) "
+     "writable, if it is mounted read-only: remounted read-write (an "
+     "NTFS filesystem, which ntfs-3g cannot remount, is unmounted and "
+     "mounted again read-write).  A tool that may write mounts "
+     "read-only first and calls this only before it writes (see "
+     "mount_ro_devices)."),
+    (134, "mount_ro_devices", "RVoid", [("Bool", "enable")], [],
+     "From now on (enable true), a read-only mount makes its device "
+     "read-only first (BLKROSET), so that nothing at all is written "
+     "through it: xfs writes its log and superblock at the unmount of a "
+     "read-only mount, ext4 cleans up orphans.  A filesystem whose "
+     "journal needs replaying is mounted with its device writable, as "
+     "it must be.  remount_rw and read-write mounts make the device "
+     "writable again.  For a tool that may write (virt-edit): it mounts "
+     "read-only first, so that a run that changes nothing leaves the "
+     "image as it was."),
     (131, "getxattrs", "RStringList", [("Pathname", "path")], [],
      "The extended attributes of a guest path (following links), as "
      "pairs of name and value, sorted by name; each value is its bytes "
