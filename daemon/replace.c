@@ -244,26 +244,6 @@ install_temp (const struct target *t, struct temp *tmp, const char *to)
   return 0;
 }
 
-/* Copy the original's bytes to fd.  0, or -1 with errno. */
-static int
-copy_data (int from, int to)
-{
-  char buf[65536];
-  off_t pos = 0;
-  for (;;) {
-    ssize_t n = pread (from, buf, sizeof buf, pos);
-    if (n == -1 && errno == EINTR)
-      continue;
-    if (n == -1)
-      return -1;
-    if (n == 0)
-      return 0;
-    if (gc_write_all (to, buf, n) == -1)
-      return -1;
-    pos += n;
-  }
-}
-
 /* The original kept as name+suffix, before anything replaces it: a
  * hard link, or where the filesystem has none (vfat) a copy with the
  * same metadata; an existing backup is replaced by a rename.  0, or -1
@@ -307,7 +287,7 @@ make_backup (const struct target *t, const char *suffix)
   const char *what = NULL, *xattr = NULL;
   if (make_temp (t, &tmp, false) == -1)
     goto error;
-  if (copy_data (t->fd, tmp.fd) == -1 ||
+  if (gc_copy_all (t->fd, tmp.fd) == -1 ||
       copy_metadata (t, tmp.fd, &what, &xattr) == -1 ||
       fsync (tmp.fd) == -1) {
     discard_temp (t, &tmp);

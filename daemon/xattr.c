@@ -22,33 +22,38 @@
 #include "daemon.h"
 #include "gc-daemon-actions.h"
 
-/* The NUL-separated list of names of an fd's attributes, through
- * flistxattr, or listxattr on /proc/self/fd/N when proc is set (O_PATH
- * fds have no flistxattr).  Malloc'd (caller frees), *len set; an
- * empty list (and *len 0) where the filesystem has none.  NULL with
- * errno on error. */
-static char *
-list_names (int fd, bool proc, size_t *len)
+/* One listxattr (name NULL) or getxattr call: on the fd, or on
+ * /proc/self/fd/N when proc is set (O_PATH fds have no f*xattr). */
+static ssize_t
+xattr_call (int fd, bool proc, const char *name, char *buf, size_t size)
 {
   char path[64];
   snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
+  if (name == NULL)
+    return proc ? listxattr (path, buf, size) : flistxattr (fd, buf, size);
+  return proc ? getxattr (path, name, buf, size)
+    : fgetxattr (fd, name, buf, size);
+}
+
+/* The whole answer of xattr_call: malloc'd (caller frees, NUL added),
+ * *len set.  NULL with errno. */
+static char *
+xattr_fetch (int fd, bool proc, const char *name, size_t *len)
+{
   for (;;) {
-    ssize_t n = proc ? listxattr (path, NULL, 0) : flistxattr (fd, NULL, 0);
-    if (n == -1 && (errno == ENOTSUP || errno == ENOSYS))
-      n = 0;
+    ssize_t n = xattr_call (fd, proc, name, NULL, 0);
     if (n == -1)
       return NULL;
     char *buf = malloc (n + 1);
     if (buf == NULL)
       return NULL;
-    ssize_t m = n == 0 ? 0
-      : proc ? listxattr (path, buf, n) : flistxattr (fd, buf, n);
-    if (m == -1 && errno == ERANGE) {   /* grew meanwhile */
-      free (buf);
-      continue;
-    }
+    ssize_t m = n == 0 ? 0 : xattr_call (fd, proc, name, buf, n);
     if (m == -1) {
+      int e = errno;
       free (buf);
+      if (e == ERANGE)          /* it grew meanwhile */
+        continue;
+      errno = e;
       return NULL;
     }
     buf[m] = '\0';
@@ -57,34 +62,17 @@ list_names (int fd, bool proc, size_t *len)
   }
 }
 
-/* The value of one attribute (malloc'd, caller frees), *len set; NULL
- * with errno. */
+/* The NUL-separated list of names of an fd's attributes (an empty one
+ * where the filesystem has none).  As xattr_fetch. */
 static char *
-get_value (int fd, bool proc, const char *name, size_t *len)
+list_names (int fd, bool proc, size_t *len)
 {
-  char path[64];
-  snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
-  for (;;) {
-    ssize_t n = proc ? getxattr (path, name, NULL, 0)
-      : fgetxattr (fd, name, NULL, 0);
-    if (n == -1)
-      return NULL;
-    char *buf = malloc (n + 1);
-    if (buf == NULL)
-      return NULL;
-    ssize_t m = n == 0 ? 0
-      : proc ? getxattr (path, name, buf, n) : fgetxattr (fd, name, buf, n);
-    if (m == -1 && errno == ERANGE) {
-      free (buf);
-      continue;
-    }
-    if (m == -1) {
-      free (buf);
-      return NULL;
-    }
-    *len = m;
-    return buf;
+  char *r = xattr_fetch (fd, proc, NULL, len);
+  if (r == NULL && (errno == ENOTSUP || errno == ENOSYS)) {
+    *len = 0;
+    return calloc (1, 1);
   }
+  return r;
 }
 
 /* Is name in the NUL-separated list? */
@@ -132,7 +120,7 @@ gc_d_copy_xattrs (int from, int to, const char **failed)
     if (is_acl_storage (p))
       continue;
     size_t vlen;
-    CLEANUP_FREE char *v = get_value (from, false, p, &vlen);
+    CLEANUP_FREE char *v = xattr_fetch (from, false, p, &vlen);
     if (v == NULL && errno == ENODATA)  /* removed meanwhile */
       continue;
     if (v == NULL || fsetxattr (to, p, v, vlen, 0) == -1) {
@@ -175,7 +163,7 @@ do_getxattrs (const char *path)
   string_vector r = EMPTY_VECTOR;
   for (size_t i = 0; i < sorted.len; ++i) {
     size_t vlen;
-    CLEANUP_FREE char *v = get_value (fd, true, sorted.ptr[i], &vlen);
+    CLEANUP_FREE char *v = xattr_fetch (fd, true, sorted.ptr[i], &vlen);
     if (v == NULL && errno == ENODATA)
       continue;
     char *name = strdup (sorted.ptr[i]);

@@ -109,27 +109,6 @@ anonymous_file (gc_h *g)
   return fd;
 }
 
-/* Copy the whole of from (from its start) to to (at its position).  -1
- * with errno. */
-static int
-copy_fd (int from, int to)
-{
-  char buf[65536];
-  off_t pos = 0;
-  for (;;) {
-    ssize_t n = pread (from, buf, sizeof buf, pos);
-    if (n == -1 && errno == EINTR)
-      continue;
-    if (n == -1)
-      return -1;
-    if (n == 0)
-      return 0;
-    if (gc_write_all (to, buf, n) == -1)
-      return -1;
-    pos += n;
-  }
-}
-
 /* 1 if the two files hold the same bytes, 0 if not, -1 with errno. */
 static int
 same_contents (int a, int b)
@@ -195,8 +174,7 @@ run_child (char *const *argv, int in, int out, int err, bool interactive,
         (err >= 0 && dup2 (err, STDERR_FILENO) == -1))
       _exit (126);
     execvp (argv[0], argv);
-    dprintf (STDERR_FILENO, "%s: %s: %s\n", gc_opts.program_name, argv[0],
-             strerror (errno));
+    dprintf (STDERR_FILENO, "%s: %s\n", argv[0], strerror (errno));
     _exit (127);
   }
   int status = -1, e = errno;
@@ -340,7 +318,7 @@ run_editor (gc_h *g, const char *path, int in, int *out_r, int *fatal_r)
     gc_tool_error ("%s: a temporary file: %s", path, strerror (errno));
     return GC_EXIT_ERROR;
   }
-  int r = copy_fd (in, fd);
+  int r = gc_copy_all (in, fd);
   int e = errno;
   if (close (fd) == -1 && r == 0) {
     r = -1;

@@ -73,65 +73,59 @@ expect_one_error '^virt-edit: error: /etc/motd: -e: Substitution pattern not ter
 same_sum "$img" "$sum" "a bad expression"
 ok "a failing editor, die, a bad expression: one line each, exit 1, image unchanged"
 
-# SIGTERM while the editor runs.
+# Signals while the editor runs.  edit_signalled EDITOR SIGNAL [setsid]
+# runs virt-edit on /etc/motd in the background with EDITOR (which
+# touches "started", and may write its pid to editor.pid), sends SIGNAL
+# once the editor has started (to virt-edit, or with setsid to its whole
+# process group, as a Ctrl-C on a terminal does), and sets $rc.
+edit_signalled ()
+{
+  local editor="$1" sig="$2" target
+  shift 2
+  rm -f "$T/started" "$T/editor.pid"
+  set +e
+  EDITOR="$editor" VISUAL= "$@" "$ve" -a "$img" /etc/motd > "$T/out" 2> "$T/err" &
+  local pid=$!
+  for _ in $(seq 600); do [ -e "$T/started" ] && break; sleep 0.1; done
+  [ -e "$T/started" ] || { kill -9 $pid; fail "$sig: the editor never started"; }
+  target=$pid
+  [ $# -eq 0 ] || target="-$pid"
+  kill -$sig -- $target
+  wait $pid
+  rc=$?
+  set -e
+  [ ! -e "$T/editor.pid" ] || kill "$(cat "$T/editor.pid")" 2>/dev/null || true
+  check_clean "$sig during the editor"
+}
 cat > "$T/slow.sh" <<EOF
 #!/bin/sh
 echo \$\$ > "$T/editor.pid"
 touch "$T/started"
 exec sleep 30
 EOF
-chmod +x "$T/slow.sh"
-set +e
-EDITOR="$T/slow.sh" VISUAL= "$ve" -a "$img" /etc/motd > "$T/out" 2> "$T/err" &
-pid=$!
-for _ in $(seq 600); do [ -e "$T/started" ] && break; sleep 0.1; done
-[ -e "$T/started" ] || { kill -9 $pid; fail "SIGTERM: the editor never started"; }
-kill -TERM $pid
-wait $pid
-rc=$?
-set -e
-kill "$(cat "$T/editor.pid")" 2>/dev/null || true
-check_clean "SIGTERM during the editor"
-[ "$rc" -eq 143 ] || { cat "$T/err"; fail "SIGTERM during the editor: exit $rc"; }
-[ ! -s "$T/err" ] || { cat "$T/err"; fail "SIGTERM: said something"; }
-same_sum "$img" "$sum" "SIGTERM"
-ok "SIGTERM while the editor runs: exit 143, nothing written, nothing left"
-
-# Ctrl-C: SIGINT to the whole process group kills this editor.
-rm -f "$T/started"
-set +e
-EDITOR="$T/slow.sh" VISUAL= setsid "$ve" -a "$img" /etc/motd > "$T/out" 2> "$T/err" &
-pid=$!
-for _ in $(seq 600); do [ -e "$T/started" ] && break; sleep 0.1; done
-kill -INT -- -$pid
-wait $pid
-rc=$?
-set -e
-kill "$(cat "$T/editor.pid")" 2>/dev/null || true
-check_clean "Ctrl-C during the editor"
-[ "$rc" -eq 1 ] || { cat "$T/err"; fail "Ctrl-C during the editor: exit $rc"; }
-expect_one_error '^virt-edit: error: /etc/motd: the editor \(.*slow.sh\) was killed by signal 2: the file was not changed$'
-same_sum "$img" "$sum" "Ctrl-C"
-ok "Ctrl-C while the editor runs: the editor's; one line, exit 1, nothing written"
-
-# SIGINT to virt-edit alone: ignored while the editor runs.
 cat > "$T/nap.sh" <<EOF
 #!/bin/sh
 touch "$T/started"
 sleep 3
 echo "added by the editor" >> "\$1"
 EOF
-chmod +x "$T/nap.sh"
-rm -f "$T/started"
-set +e
-EDITOR="$T/nap.sh" VISUAL= "$ve" -a "$img" /etc/motd > "$T/out" 2> "$T/err" &
-pid=$!
-for _ in $(seq 600); do [ -e "$T/started" ] && break; sleep 0.1; done
-kill -INT $pid
-wait $pid
-rc=$?
-set -e
-check_clean "SIGINT to virt-edit"
+chmod +x "$T/slow.sh" "$T/nap.sh"
+
+edit_signalled "$T/slow.sh" TERM
+[ "$rc" -eq 143 ] || { cat "$T/err"; fail "SIGTERM during the editor: exit $rc"; }
+[ ! -s "$T/err" ] || { cat "$T/err"; fail "SIGTERM: said something"; }
+same_sum "$img" "$sum" "SIGTERM"
+ok "SIGTERM while the editor runs: exit 143, nothing written, nothing left"
+
+# Ctrl-C: SIGINT to the whole process group kills this editor.
+edit_signalled "$T/slow.sh" INT setsid
+[ "$rc" -eq 1 ] || { cat "$T/err"; fail "Ctrl-C during the editor: exit $rc"; }
+expect_one_error '^virt-edit: error: /etc/motd: the editor \(.*slow.sh\) was killed by signal 2: the file was not changed$'
+same_sum "$img" "$sum" "Ctrl-C"
+ok "Ctrl-C while the editor runs: the editor's; one line, exit 1, nothing written"
+
+# SIGINT to virt-edit alone: ignored while the editor runs.
+edit_signalled "$T/nap.sh" INT
 [ "$rc" -eq 0 ] || { cat "$T/err"; fail "SIGINT to virt-edit during the editor: exit $rc"; }
 
 # A script editor with arguments, changing two files with sed -i (which
