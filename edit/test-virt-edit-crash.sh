@@ -15,6 +15,7 @@
 # kill after replace returned shows the new one; check-fs says every
 # filesystem is clean after its journal replay (e2fsck -fn,
 # xfs_repair -n).  At least three kills must land during the call.
+# Last, SIGTERM for virt-edit itself half-way: exit 143, the old file.
 #
 #   test-virt-edit-crash.sh VIRT-EDIT VIRT-CAT
 
@@ -107,3 +108,29 @@ for path in /root/big.txt /var/big.txt; do
 done
 [ "$during" -ge 3 ] || fail "only $during kills landed during the replace call"
 ok "$during kills landed during the replace call"
+
+# SIGTERM for virt-edit itself half-way through the write-back: it stops
+# the appliance and dies by the signal; the old file, nothing left.
+rm -f "$img"
+img="$(copy_guest edit)"
+set +e
+"$ve" -x -a "$img" /root/big.txt -e "$expr" > /dev/null 2> "$T/err" &
+pid=$!
+while ! grep -q 'trace: replace "' "$T/err" && kill -0 $pid 2>/dev/null; do
+  sleep 0.01
+done
+fd="$(sed -n 's/.*trace: replace ".*" NULL [0-9]* <fd \([0-9]*\)>$/\1/p' "$T/err")"
+while [ "$(pos_of $pid "$fd")" -lt $((size / 2)) ] && kill -0 $pid 2>/dev/null; do
+  read -r -t 0.002 -u $nap || true
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+set -e
+check_clean "SIGTERM during the write-back"
+[ "$rc" -eq 143 ] || { cat "$T/err"; fail "SIGTERM during the write-back: exit $rc"; }
+grep -q 'trace: replace = 0' "$T/err" && fail "SIGTERM came after the write-back"
+[ "$(content_of "$img" /root/big.txt)" = old ] || fail "SIGTERM during the write-back: not the old file"
+"$GC_CHECK_FS" "$img" > "$T/fsck" 2>&1 || { cat "$T/fsck"; fail "SIGTERM during the write-back: not clean"; }
+check_clean "check-fs"
+ok "SIGTERM half-way through the write-back: exit 143, the old file whole, clean, nothing left"
