@@ -262,11 +262,17 @@ do_mount (const char *device, const char *mountpoint, const char *options,
     snprintf (target, sizeof target, "/proc/self/fd/%d", mpfd);
   }
 
+  /* Best effort for a read-only mount (a device that refuses, an md
+   * array in use, is still mounted read-only); a writable one needs
+   * its device writable. */
   bool ro = (flags & MS_RDONLY) != 0;
   if (ro_devices && set_device_ro (device, ro) == -1) {
-    reply_with_perror ("mount: %s: cannot make the device %s", udev,
-                       ro ? "read-only" : "writable");
-    return -1;
+    if (!ro) {
+      reply_with_perror ("mount: %s: cannot make the device writable",
+                         udev);
+      return -1;
+    }
+    gc_d_debug ("mount: %s: cannot make the device read-only: %m", udev);
   }
 
   if (strcmp (type, "ntfs") == 0 || strcmp (type, "ntfs-3g") == 0)
