@@ -45,6 +45,9 @@
 # virt-inspector (-t inspector), on the Debian guest and on the Windows-
 # like guest: wall time and peak RSS, beside libguestfs's virt-inspector
 # (target <= 1/8 of its time).
+# virt-edit (-t edit): virt-edit -e on /etc/fstab of a copy of the
+# Debian guest (made before the timed runs), wall time and peak RSS,
+# beside libguestfs's virt-edit -e on its own copy (target <= 1/8).
 
 set -e
 set -o pipefail

@@ -27,20 +27,6 @@ static struct poptOption options[] = {
   POPT_TABLEEND
 };
 
-/* Errors about the path itself, worth "PATH: strerror" and nothing
- * more. */
-static int
-is_path_errno (int e)
-{
-  switch (e) {
-  case ENOENT: case ENOTDIR: case EISDIR: case EACCES: case ELOOP:
-  case ENAMETOOLONG: case EPERM:
-    return 1;
-  default:
-    return 0;
-  }
-}
-
 /* Stream one guest file to stdout.  Returns 0, or an exit code after
  * printing the error; *fatal_r is set when going on with the next file
  * is pointless (the appliance is gone, stdout is closed, a signal). */
@@ -59,27 +45,7 @@ cat_one (gc_h *g, const char *path, int *fatal_r)
   }
   if (gc_download (g, real ? real : path, STDOUT_FILENO) == 0)
     return GC_EXIT_OK;
-
-  int e = gc_last_errno (g);
-  if (gc_get_state (g) != GC_STATE_READY || e == EINTR || e == EPIPE ||
-      gc_tool_stdout_broken ()) {
-    *fatal_r = 1;
-    return gc_tool_handle_error (g);
-  }
-  if (is_path_errno (e))
-    gc_tool_error ("%s: %s", path, strerror (e));
-  else {
-    const char *msg = gc_last_error (g);
-    /* The daemon names its action ("download: PATH: not a regular
-     * file"): the user asked for a file, not an action. */
-    if (msg && gc_str_prefix (msg, "download: "))
-      msg += strlen ("download: ");
-    if (msg && strstr (msg, path))
-      gc_tool_error ("%s", msg);
-    else
-      gc_tool_error ("%s: %s", path, msg && msg[0] ? msg : strerror (e));
-  }
-  return GC_EXIT_ERROR;
+  return gc_tool_file_error (g, path, "download", fatal_r);
 }
 
 static int

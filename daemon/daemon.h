@@ -170,6 +170,13 @@ extern void gc_d_wait_partitions (const char *disk);
  * (daemon/fs.c) */
 extern char *gc_d_blkid_tag (const char *device, const char *tag);
 
+/* Make the extended attributes of the file open as to exactly those of
+ * the file open as from (both real fds, not O_PATH): each copied, and
+ * those only to has (a directory's default ACL it inherited) removed.
+ * 0, or -1 with errno and *failed naming the attribute (static or in
+ * the list: valid until the next call).  (daemon/xattr.c) */
+extern int gc_d_copy_xattrs (int from, int to, const char **failed);
+
 /* Close the registry hive kept open (daemon/hive.c); done before
  * unmounting. */
 extern void gc_d_hive_close (void);

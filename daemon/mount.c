@@ -2,8 +2,9 @@
 /* Copyright (C) 2026 the guestcell developers */
 
 /* Mounting the guest's filesystems under the guest's root with mount(2)
- * (options parsed into MS_* flags and a data string), unmounting them
- * all, sync and internal_shutdown.
+ * (options parsed into MS_* flags and a data string), making one
+ * writable (remount_rw), unmounting them all, sync and
+ * internal_shutdown.
  */
 
 #include <config.h>
@@ -15,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <linux/fs.h>
 
 #include "daemon.h"
 #include "gc-daemon-actions.h"
@@ -181,6 +184,28 @@ mount_ntfs (const char *device, const char *udev, const char *mountpoint,
   return 0;
 }
 
+/* Read-only mounts make their device read-only (mount_ro_devices). */
+static bool ro_devices;
+
+/* 0. */
+int
+do_mount_ro_devices (int enable)
+{
+  ro_devices = enable;
+  return 0;
+}
+
+/* Set or clear a device's read-only flag (BLKROSET).  0, or -1 with
+ * errno. */
+static int
+set_device_ro (const char *device, int ro)
+{
+  CLEANUP_CLOSE int fd = open (device, O_RDONLY | O_CLOEXEC);
+  if (fd == -1 || ioctl (fd, BLKROSET, &ro) == -1)
+    return -1;
+  return 0;
+}
+
 /* 0, or -1 after replying. */
 int
 do_mount (const char *device, const char *mountpoint, const char *options,
@@ -237,6 +262,19 @@ do_mount (const char *device, const char *mountpoint, const char *options,
     snprintf (target, sizeof target, "/proc/self/fd/%d", mpfd);
   }
 
+  /* Best effort for a read-only mount (a device that refuses, an md
+   * array in use, is still mounted read-only); a writable one needs
+   * its device writable. */
+  bool ro = (flags & MS_RDONLY) != 0;
+  if (ro_devices && set_device_ro (device, ro) == -1) {
+    if (!ro) {
+      reply_with_perror ("mount: %s: cannot make the device writable",
+                         udev);
+      return -1;
+    }
+    gc_d_debug ("mount: %s: cannot make the device read-only: %m", udev);
+  }
+
   if (strcmp (type, "ntfs") == 0 || strcmp (type, "ntfs-3g") == 0)
     return mount_ntfs (device, udev, mountpoint, target, options, readonly);
 
@@ -245,6 +283,13 @@ do_mount (const char *device, const char *mountpoint, const char *options,
   const char *target_path = strcmp (mountpoint, "/") == 0 ? gc_d_sysroot
     : target;
   int r = mount (device, target_path, type, flags, data);
+  if (r == -1 && ro_devices && ro && (errno == EROFS || errno == EACCES)) {
+    /* Its journal needs replaying, which writes: as the guest would. */
+    gc_d_debug ("mount: %s: replaying its journal, the device writable",
+                udev);
+    if (set_device_ro (device, 0) == 0)
+      r = mount (device, target_path, type, flags, data);
+  }
   if (r == -1) {
     reply_with_perror ("mount: %s on %s (%s)", udev, mountpoint, type);
     return -1;
@@ -368,6 +413,159 @@ int
 do_umount_all (void)
 {
   return gc_d_umount_all (true);
+}
+
+/* The mount an fd is on: its mount id, from /proc/self/fdinfo.  -1 if
+ * unknown. */
+static int
+mount_id_of (int fd)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/self/fdinfo/%d", fd);
+  CLEANUP_FREE char *info = gc_read_whole_file (path, 65536, NULL);
+  const char *p = info ? strstr (info, "mnt_id:") : NULL;
+  return p ? atoi (p + 7) : -1;
+}
+
+/* One line of /proc/self/mountinfo, split (in place). */
+struct mount_line {
+  char *mountpoint;             /* in the appliance, unescaped */
+  char *options;                /* per-mount: "ro,relatime" */
+  char *fstype;
+  char *source;                 /* unescaped */
+};
+
+/* Find the line of mount id in info (changed in place).  0, or -1. */
+static int
+find_mount (char *info, int id, struct mount_line *m)
+{
+  char *save = NULL;
+  for (char *l = strtok_r (info, "\n", &save); l;
+       l = strtok_r (NULL, "\n", &save)) {
+    if (atoi (l) != id)
+      continue;
+    char *f[6], *w, *save2 = NULL;
+    int n = 0;
+    for (w = strtok_r (l, " ", &save2); w && n < 6;
+         w = n < 6 ? strtok_r (NULL, " ", &save2) : NULL)
+      f[n++] = w;
+    /* Optional fields up to "-", then fstype and source. */
+    while ((w = strtok_r (NULL, " ", &save2)) && strcmp (w, "-") != 0)
+      ;
+    m->fstype = w ? strtok_r (NULL, " ", &save2) : NULL;
+    m->source = m->fstype ? strtok_r (NULL, " ", &save2) : NULL;
+    if (n < 6 || m->source == NULL)
+      return -1;
+    m->mountpoint = f[4];
+    m->options = f[5];
+    unoctal (m->mountpoint);
+    unoctal (m->source);
+    return 0;
+  }
+  return -1;
+}
+
+/* ntfs-3g cannot remount read-write: unmount, mount again.  0, or -1
+ * after replying. */
+static int
+remount_fuse (const char *path, const struct mount_line *m)
+{
+  CLEANUP_FREE char *gmp = gc_d_guest_path (m->mountpoint);
+  CLEANUP_FREE char *udev = gc_d_device_to_user (m->source);
+  if (gmp == NULL) {
+    reply_with_error ("remount_rw: %s: not on a guest filesystem", path);
+    return -1;
+  }
+  if (strcmp (m->fstype, "fuseblk") != 0) {
+    reply_with_error_errno (EROFS, "remount_rw: %s: a read-only %s mount "
+                            "cannot be made writable", path, m->fstype);
+    return -1;
+  }
+  gc_d_hive_close ();            /* it would keep the mount busy */
+  if (umount2 (m->mountpoint, 0) == -1) {
+    reply_with_perror ("remount_rw: %s: unmounting %s", path, gmp);
+    return -1;
+  }
+  if (set_device_ro (m->source, 0) == -1 && errno != ENOENT) {
+    reply_with_perror ("remount_rw: %s: making %s writable", path,
+                       udev ? udev : m->source);
+    return -1;
+  }
+  wait_fuse_daemons ();
+  char target[64] = "";
+  CLEANUP_CLOSE int mpfd = -1;
+  if (strcmp (gmp, "/") != 0) {
+    mpfd = gc_d_open_guest (gmp, O_PATH | O_DIRECTORY, 0);
+    if (mpfd == -1) {
+      reply_with_perror ("remount_rw: %s: mount point %s", path, gmp);
+      return -1;
+    }
+    snprintf (target, sizeof target, "/proc/self/fd/%d", mpfd);
+  }
+  return mount_ntfs (m->source, udev ? udev : m->source, gmp, target, NULL,
+                     0);
+}
+
+/* 0, or -1 after replying. */
+int
+do_remount_rw (const char *path)
+{
+  int fd = gc_d_open_guest (path, O_PATH, 0);
+  if (fd == -1) {
+    reply_with_perror ("remount_rw: %s", path);
+    return -1;
+  }
+  int id = mount_id_of (fd);
+  close (fd);                   /* it would keep an NTFS mount busy */
+  CLEANUP_FREE char *info = gc_read_whole_file ("/proc/self/mountinfo",
+                                                16 << 20, NULL);
+  struct mount_line m;
+  if (id < 0 || info == NULL || find_mount (info, id, &m) == -1) {
+    reply_with_error ("remount_rw: %s: its mount was not found", path);
+    return -1;
+  }
+  size_t n = strlen (gc_d_sysroot);
+  if (strncmp (m.mountpoint, gc_d_sysroot, n) != 0 ||
+      (m.mountpoint[n] != '\0' && m.mountpoint[n] != '/')) {
+    reply_with_error ("remount_rw: %s: not on a guest filesystem", path);
+    return -1;
+  }
+  /* Per-mount options: "ro" or "rw" first, then the flags to keep. */
+  unsigned long flags = MS_REMOUNT;
+  bool ro = false;
+  char *save = NULL;
+  for (char *o = strtok_r (m.options, ",", &save); o;
+       o = strtok_r (NULL, ",", &save)) {
+    if (strcmp (o, "ro") == 0)
+      ro = true;
+    else if (strcmp (o, "nosuid") == 0)
+      flags |= MS_NOSUID;
+    else if (strcmp (o, "nodev") == 0)
+      flags |= MS_NODEV;
+    else if (strcmp (o, "noexec") == 0)
+      flags |= MS_NOEXEC;
+  }
+  if (!ro)
+    return 0;
+  gc_d_debug ("remount_rw: %s (%s on %s)", m.mountpoint, m.fstype, m.source);
+  if (strncmp (m.fstype, "fuse", 4) == 0)
+    return remount_fuse (path, &m);
+  /* A device mount_ro_devices made read-only; not a device (tmpfs):
+   * nothing to do. */
+  if (set_device_ro (m.source, 0) == -1 && errno != ENOENT &&
+      errno != ENOTTY) {
+    CLEANUP_FREE char *udev = gc_d_device_to_user (m.source);
+    reply_with_perror ("remount_rw: %s: making %s writable", path,
+                       udev ? udev : m.source);
+    return -1;
+  }
+  if (mount (NULL, m.mountpoint, NULL, flags, NULL) == -1) {
+    CLEANUP_FREE char *gmp = gc_d_guest_path (m.mountpoint);
+    reply_with_perror ("remount_rw: %s: remounting %s (%s) read-write", path,
+                       gmp ? gmp : m.mountpoint, m.fstype);
+    return -1;
+  }
+  return 0;
 }
 
 /* 0. */

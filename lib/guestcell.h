@@ -36,6 +36,11 @@ extern void gc_close (gc_h *g);
 extern const char *gc_last_error (gc_h *g);
 extern int gc_last_errno (gc_h *g);
 extern enum gc_state gc_get_state (gc_h *g);
+/* The handle's private 0700 directory (under $TMPDIR, else /tmp) while
+ * the appliance runs, NULL otherwise; owned by the handle, removed by
+ * gc_shutdown and gc_close with the files left in it (not
+ * subdirectories).  A tool may keep its own temporary files there. */
+extern const char *gc_get_tmpdir (gc_h *g);
 
 /* Settings (CONFIG state only; -1 on error).  Each one has an
  * environment variable that sets its default when the handle is made:

@@ -116,6 +116,13 @@ gc_get_state (gc_h *g)
   return g->state;
 }
 
+/* See guestcell.h. */
+const char *
+gc_get_tmpdir (gc_h *g)
+{
+  return g->tmpdir;
+}
+
 void
 gc_free_strings (char **list)
 {

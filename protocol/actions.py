@@ -282,6 +282,52 @@ ACTIONS = [
     # --- tree copy: virt-copy-in, virt-copy-out (procedures 120-129) ---
 
     # --- file replacement: virt-edit (procedures 130-139) ---
+    (130, "replace", "RVoid",
+     [("Pathname", "path"), ("OptString", "backup_suffix"),
+      ("Int64", "size")],
+     ["FileIn", "Progress", "Writes"],
+     "Replace the contents of an existing regular guest file (a symbolic "
+     "link is followed inside the guest and stays a link) with the "
+     "size bytes streamed from the caller (size -1: not known; another "
+     "count is an error), so that the guest holds at every instant the "
+     "whole old file or the whole new one: the data goes to a temporary "
+     "file in the same directory, which gets the original's owner, "
+     "group, mode (setuid and setgid included) and extended attributes "
+     "(SELinux label, POSIX ACLs, file capabilities...), is synced and "
+     "renamed over the original; then the directory is synced.  The "
+     "new file's times are those of the replacement (modified now).  "
+     "With backup_suffix, the original is kept as its name followed by "
+     "the suffix (a hard link, or a copy where the filesystem has none; "
+     "an existing backup is replaced).  On any error the original is "
+     "untouched and no temporary file is left."),
+    (133, "remount_rw", "RVoid", [("Pathname", "path")], ["Writes"],
+     "Make the filesystem holding a guest path (following links) "
+     "writable, if it is mounted read-only: remounted read-write (an "
+     "NTFS filesystem, which ntfs-3g cannot remount, is unmounted and "
+     "mounted again read-write).  A tool that may write mounts "
+     "read-only first and calls this only before it writes (see "
+     "mount_ro_devices)."),
+    (134, "mount_ro_devices", "RVoid", [("Bool", "enable")], [],
+     "From now on (enable true), a read-only mount makes its device "
+     "read-only first (BLKROSET), so that nothing at all is written "
+     "through it: xfs writes its log and superblock at the unmount of a "
+     "read-only mount, ext4 cleans up orphans.  A filesystem whose "
+     "journal needs replaying is mounted with its device writable, as "
+     "it must be.  remount_rw and read-write mounts make the device "
+     "writable again.  For a tool that may write (virt-edit): it mounts "
+     "read-only first, so that a run that changes nothing leaves the "
+     "image as it was."),
+    (131, "getxattrs", "RStringList", [("Pathname", "path")], [],
+     "The extended attributes of a guest path (following links), as "
+     "pairs of name and value, sorted by name; each value is its bytes "
+     "in hex after \"0x\" (as getfattr -e hex prints it)."),
+    (132, "setxattr", "RVoid",
+     [("Pathname", "path"), ("String", "name"), ("Buffer", "value")],
+     ["Writes"],
+     "Set an extended attribute of a guest path (following links): an "
+     "SELinux label (security.selinux), a POSIX ACL in the kernel's "
+     "binary form (system.posix_acl_access), file capabilities "
+     "(security.capability), user.*..."),
 
     # --- virt-resize (procedures 140-159) ---
 

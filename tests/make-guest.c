@@ -39,6 +39,14 @@
  *   ln-s TARGET LINK                 chmod OCTAL PATH
  *   mkfifo PATH                      mknod c|b MAJOR MINOR PATH
  *   chown UID GID PATH
+ *   setxattr PATH NAME VALUE         (an extended attribute: VALUE is the
+ *                                    text, or 0x and hex digits for
+ *                                    bytes: security.selinux
+ *                                    system_u:object_r:etc_t:s0,
+ *                                    security.capability 0x0100...)
+ *   acl PATH TEXT                    (a POSIX ACL as setfacl writes it,
+ *                                    u::rw-,u:1000:r--,g::r--,m::r--,o::---,
+ *                                    stored as system.posix_acl_access)
  *   hive PATH <<END ... END          (a Windows registry hive built on the
  *                                    host from the text, a subset of the
  *                                    .reg format: see make-hive.c)
@@ -120,6 +128,7 @@
 #include "vector.h"
 #include "make-hive.h"
 #include "make-rpmdb.h"
+#include "make-xattr.h"
 
 struct cmd {
   int lineno;
@@ -180,6 +189,7 @@ static const struct {
   { "part-set-mbr-id", 3, 3 }, { "part-set-bootable", 3, 3 },
   { "sync", 0, 0 }, { "crash", 0, 1 }, { "write-repeat", 2, 2 },
   { "mkfifo", 1, 1 }, { "mknod", 4, 4 },
+  { "setxattr", 3, 3 }, { "acl", 2, 2 },
 };
 
 /* Commands followed by a text (<<END ... END). */
@@ -288,6 +298,14 @@ convert_text (struct cmd *c)
       free (bytes);
       return -1;
     }
+  }
+  else if (strcmp (c->argv.ptr[0], "setxattr") == 0) {
+    if (xattr_value (c->argv.ptr[3], where, &bytes, &len) == -1)
+      return -1;
+  }
+  else if (strcmp (c->argv.ptr[0], "acl") == 0) {
+    if (acl_to_xattr (c->argv.ptr[2], where, &bytes, &len) == -1)
+      return -1;
   }
   else if (strcmp (c->argv.ptr[0], "copy-in") == 0) {
     if (access (c->argv.ptr[1], R_OK) == -1) {
@@ -718,6 +736,11 @@ run_cmd (gc_h *g, const struct cmd *c)
     r = gc_chmod (g, (int) strtol (a[1], NULL, 8), a[2]);
   else if (strcmp (n, "chown") == 0)
     r = gc_chown (g, atoi (a[1]), atoi (a[2]), a[3]);
+  else if (strcmp (n, "setxattr") == 0)
+    r = gc_setxattr (g, a[1], a[2], c->content, c->content_len);
+  else if (strcmp (n, "acl") == 0)
+    r = gc_setxattr (g, a[1], "system.posix_acl_access", c->content,
+                     c->content_len);
   else
     return 0;                   /* size: already done */
 

@@ -399,6 +399,48 @@ gc_tool_handle_error (gc_h *g)
   return GC_EXIT_ERROR;
 }
 
+/* Errors about the path itself, worth "PATH: strerror" and nothing
+ * more. */
+static bool
+is_path_errno (int e)
+{
+  switch (e) {
+  case ENOENT: case ENOTDIR: case EISDIR: case EACCES: case ELOOP:
+  case ENAMETOOLONG: case EPERM:
+    return true;
+  default:
+    return false;
+  }
+}
+
+int
+gc_tool_file_error (gc_h *g, const char *path, const char *action,
+                    int *fatal_r)
+{
+  int e = gc_last_errno (g);
+  if (gc_get_state (g) != GC_STATE_READY || e == EINTR || e == EPIPE ||
+      gc_tool_stdout_broken ()) {
+    *fatal_r = 1;
+    return gc_tool_handle_error (g);
+  }
+  if (is_path_errno (e)) {
+    gc_tool_error ("%s: %s", path, strerror (e));
+    return GC_EXIT_ERROR;
+  }
+  const char *msg = gc_last_error (g);
+  /* The daemon names its action ("download: PATH: not a regular
+   * file"): the user asked for a file, not an action. */
+  size_t n = strlen (action);
+  if (msg && strncmp (msg, action, n) == 0 && msg[n] == ':' &&
+      msg[n + 1] == ' ')
+    msg += n + 2;
+  if (msg && strstr (msg, path))
+    gc_tool_error ("%s", msg);
+  else
+    gc_tool_error ("%s: %s", path, msg && msg[0] ? msg : strerror (e));
+  return GC_EXIT_ERROR;
+}
+
 int
 gc_tool_finish_writes (gc_h *g)
 {
@@ -633,10 +675,12 @@ gc_tool_check_disk_images (gc_h *g, const struct gc_opt_drive *drives,
 
 /* See options.h. */
 char *gc_tool_windows_root;
+bool gc_tool_mounted_readonly = true;
 
 int
 gc_tool_mount (gc_h *g, bool readonly)
 {
+  gc_tool_mounted_readonly = readonly;
   if (gc_opts.mounts.len > 0)
     return mount_by_options (g, readonly);
 

@@ -118,6 +118,15 @@ extern void gc_tool_warning (const char *fs, ...)
  * GC_EXIT_ERROR after a cancel by a signal). */
 extern int gc_tool_handle_error (gc_h *g);
 
+/* A call on a guest file failed: print its error as one line naming
+ * the file as the user wrote it ("PATH: No such file or directory",
+ * "PATH: not a regular file"), without the action's name the daemon's
+ * messages start with ("download: ").  Sets *fatal_r when going on with
+ * the next file is pointless (the appliance is gone, a signal, a closed
+ * stdout).  Returns GC_EXIT_ERROR. */
+extern int gc_tool_file_error (gc_h *g, const char *path, const char *action,
+                               int *fatal_r);
+
 /* Create a handle set up from the options: verbose, trace, the event
  * callback that prints -v and -x lines on stderr, and the signal
  * handlers (SIGINT, SIGTERM: cancel; SIGPIPE ignored so a closed
@@ -157,6 +166,9 @@ extern int gc_tool_launch (gc_h *g);
 extern int gc_tool_mount (gc_h *g, bool readonly);
 /* The Windows root gc_tool_mount mounted, or NULL. */
 extern char *gc_tool_windows_root;
+/* Whether gc_tool_mount mounted read-only: the other drives of a
+ * Windows guest that gc_tool_windows_path mounts are mounted so too. */
+extern bool gc_tool_mounted_readonly;
 /* With gc_tool_windows_root set: the real guest path of a Windows path
  * ("C:\Windows\win.ini", "c:/windows/WIN.INI", "\Windows\win.ini" or
  * "/Windows/win.ini"), with the drive its letter names mounted at "/"

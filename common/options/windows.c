@@ -4,7 +4,8 @@
 /* Windows paths for the tools: "C:\Windows\win.ini", "c:/windows/WIN.INI"
  * or "/Windows/win.ini" in a Windows guest that gc_tool_mount mounted.
  * The drive letter is looked up in the guest's registry (once), its
- * drive mounted at "/" in place of the one there, and the path matched
+ * drive mounted at "/" in place of the one there (read-write for a tool
+ * that writes), and the path matched
  * case-insensitively, as Windows does.  See options.h. */
 
 #include <config.h>
@@ -88,7 +89,8 @@ gc_tool_windows_path (gc_h *g, const char *path, int *fatal_r)
     free (mounted);
     mounted = copy;
     if (gc_umount_all (g) == -1
-        || gc_mount (g, mounted, "/", NULL, NULL, 1) == -1)
+        || gc_mount (g, mounted, "/", NULL, NULL,
+                     gc_tool_mounted_readonly) == -1)
       goto appliance_error;
   }
   char *real = gc_case_sensitive_path (g, unix_path);

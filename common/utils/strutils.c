@@ -129,6 +129,25 @@ gc_write_all (int fd, const void *buf, size_t len)
 }
 
 int
+gc_copy_all (int from, int to)
+{
+  char buf[65536];
+  off_t pos = 0;
+  for (;;) {
+    ssize_t n = pread (from, buf, sizeof buf, pos);
+    if (n == -1 && errno == EINTR)
+      continue;
+    if (n == -1)
+      return -1;
+    if (n == 0)
+      return 0;
+    if (gc_write_all (to, buf, n) == -1)
+      return -1;
+    pos += n;
+  }
+}
+
+int
 gc_make_dirs (const char *path, unsigned mode)
 {
   CLEANUP_FREE char *p = strdup (path);

@@ -41,5 +41,8 @@ extern char *gc_read_whole_file (const char *path, size_t max, size_t *len_r);
 extern int gc_make_dirs (const char *path, unsigned mode);
 /* Write all of buf to fd, retrying short writes and EINTR; -1 on error. */
 extern int gc_write_all (int fd, const void *buf, size_t len);
+/* Copy the whole of the file open as from (from its start, whatever its
+ * position) to to (at its position); 0, or -1 with errno. */
+extern int gc_copy_all (int from, int to);
 
 #endif /* GC_STRUTILS_H */
