@@ -446,8 +446,7 @@ gc_d_main_loop (void)
     gc_d_proc = h.proc;
     gc_d_serial = h.serial;
     replied = false;
-    /* upload is the only FileIn action. */
-    stream_pending = h.proc == GC_PROC_UPLOAD;
+    stream_pending = gc_d_proc_filein (h.proc);
     progress_sent = final_progress_sent = false;
     call_start_us = now_us ();
     gc_d_debug ("call %s (proc %u, serial %u)",

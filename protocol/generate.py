@@ -291,6 +291,9 @@ def gen_daemon_h(actions):
              "extern void gc_d_dispatch (unsigned proc, XDR *xdr_in);\n"
              "\n/* True if the procedure has the Writes flag. */\n"
              "extern int gc_d_proc_writes (unsigned proc);\n"
+             "\n/* True if the procedure has the FileIn flag: a stream "
+             "follows the call. */\n"
+             "extern int gc_d_proc_filein (unsigned proc);\n"
              "\n/* The name of a procedure, or NULL. */\n"
              "extern const char *gc_d_proc_name (unsigned proc);\n"
              "\n#endif\n")
@@ -404,6 +407,12 @@ def gen_dispatch(actions):
              "  switch (proc) {\n")
     for a in actions:
         if "Writes" in a[4]:
+            o.append("  case GC_PROC_%s:\n" % a[1].upper())
+    o.append("    return 1;\n  default:\n    return 0;\n  }\n}\n\n")
+    o.append("int\ngc_d_proc_filein (unsigned proc)\n{\n"
+             "  switch (proc) {\n")
+    for a in actions:
+        if "FileIn" in a[4]:
             o.append("  case GC_PROC_%s:\n" % a[1].upper())
     o.append("    return 1;\n  default:\n    return 0;\n  }\n}\n\n")
     o.append("const char *\ngc_d_proc_name (unsigned proc)\n{\n"
