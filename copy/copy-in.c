@@ -34,7 +34,7 @@ static int preserve_owner;
 
 static struct poptOption options[] = {
   { NULL, '\0', POPT_ARG_INCLUDE_TABLE, gc_common_options, 0,
-    "Options:", NULL },
+    "Common options:", NULL },
   { "preserve-owner", '\0', POPT_ARG_NONE, &preserve_owner, 0,
     "Give the copies the local files' numeric owner and group "
     "(default: root)", NULL },

@@ -32,7 +32,7 @@ static int preserve_owner, devices, setuid_bits;
 
 static struct poptOption options[] = {
   { NULL, '\0', POPT_ARG_INCLUDE_TABLE, gc_common_options, 0,
-    "Options:", NULL },
+    "Common options:", NULL },
   { "preserve-owner", '\0', POPT_ARG_NONE, &preserve_owner, 0,
     "Give the copies the guest's numeric owner and group (root only; "
     "default: yours)", NULL },
