@@ -17,12 +17,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
 #include "daemon.h"
 #include "gc-daemon-actions.h"
 #include "treestream.h"
+
+/* Where a copy's time goes, for the -v line that ends it. */
+static double
+now_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* A reader's error, with the guest directory in front of its path. */
 static void
@@ -41,10 +51,19 @@ reply_reader_error (const char *directory, struct gc_tree_reader *r)
                             slash ? "" : "/", msg);
 }
 
+struct in_state {
+  struct gc_tree_reader *r;
+  double feeding;               /* seconds spent writing the guest */
+};
+
 static int
 feed (void *opaque, const void *buf, size_t len)
 {
-  return gc_tree_reader_feed (opaque, buf, len);
+  struct in_state *s = opaque;
+  double t = now_s ();
+  int r = gc_tree_reader_feed (s->r, buf, len);
+  s->feeding += now_s () - t;
+  return r;
 }
 
 static void
@@ -72,12 +91,21 @@ do_copy_in (const char *directory)
   }
   gc_tree_reader_set_warn (r, debug_warning, NULL);
 
-  int rs = receive_file (feed, r);
+  struct in_state st = { .r = r };
+  double t0 = now_s ();
+  int rs = receive_file (feed, &st);
+  double t1 = now_s ();
   /* Whatever happened, what is whole goes in place, synced. */
   int rf = gc_tree_reader_finish (r);
-  gc_d_debug ("copy_in: %s: %ju entries, %ju bytes", directory,
+  if (rf == 0)
+    sync ();
+  double t2 = now_s ();
+  gc_d_debug ("copy_in: %s: %ju entries, %ju bytes in %.2f s: %.2f s "
+              "writing the guest's files, %.2f s receiving from the "
+              "channel, %.2f s linking and syncing at the end", directory,
               (uintmax_t) gc_tree_reader_entries (r),
-              (uintmax_t) gc_tree_reader_bytes (r));
+              (uintmax_t) gc_tree_reader_bytes (r), t2 - t0, st.feeding,
+              t1 - t0 - st.feeding, t2 - t1);
   int ret = 0;
   if (rs == -2) {
     reply_with_error_errno (ECANCELED, "copy_in: %s: cancelled", directory);
@@ -91,8 +119,6 @@ do_copy_in (const char *directory)
     reply_reader_error (directory, r);
     ret = -1;
   }
-  else
-    sync ();
   gc_tree_reader_free (r);
   return ret;
 }
@@ -189,13 +215,16 @@ struct out_state {
   struct gc_tree_writer *w;
   uint64_t total;
   bool cancelled;
+  double sending;               /* seconds spent in the channel */
 };
 
 static int
 sink (void *opaque, const void *buf, size_t len)
 {
   struct out_state *o = opaque;
+  double t = now_s ();
   int r = send_file_write (buf, len);
+  o->sending += now_s () - t;
   if (r == -2) {
     o->cancelled = true;
     errno = ECANCELED;
@@ -247,6 +276,7 @@ do_copy_out (char *const *paths, int measure)
 
   reply (NULL, NULL);
 
+  double t0 = now_s ();
   int r = 0;
   size_t i;
   for (i = 0; i < n && r == 0; ++i)
@@ -254,9 +284,12 @@ do_copy_out (char *const *paths, int measure)
       : gc_tree_write_contents (o.w, s[i].fd);
   if (r == 0)
     r = gc_tree_write_end (o.w);
-  gc_d_debug ("copy_out: %ju entries, %ju bytes",
+  double t1 = now_s ();
+  gc_d_debug ("copy_out: %ju entries, %ju bytes in %.2f s: %.2f s reading "
+              "the guest's files, %.2f s sending to the channel",
               (uintmax_t) gc_tree_writer_entries (o.w),
-              (uintmax_t) gc_tree_writer_bytes (o.w));
+              (uintmax_t) gc_tree_writer_bytes (o.w), t1 - t0,
+              t1 - t0 - o.sending, o.sending);
   if (r == 0) {
     if (o.total)
       notify_progress (o.total, o.total);

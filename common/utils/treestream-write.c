@@ -358,6 +358,8 @@ put_file (struct gc_tree_writer *w, int fd, const struct stat *st)
   bool eof = false;
   if (put_be (w, size, 8) == -1)
     return -1;
+  /* Read from start to end once: a larger readahead. */
+  posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   while (pos < size && !eof) {
     off_t data = lseek (fd, pos, SEEK_DATA), hole;
     if (data == -1 && errno == ENXIO)
