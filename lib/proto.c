@@ -420,6 +420,10 @@ sock_write (struct call *st, const char *buf, size_t n)
     if (r == -1) {
       if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
         continue;
+      /* The appliance went away: say why if qemu is gone. */
+      if ((errno == EPIPE || errno == ECONNRESET) &&
+          gc_int_explain_qemu_exit (g, st->c->name))
+        return -1;
       gc_int_perror (g, "%s: write to the appliance", st->c->name);
       return -1;
     }
