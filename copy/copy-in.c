@@ -272,23 +272,14 @@ static int
 run (int argc, char **argv)
 {
   poptContext ctx = NULL;
+  const char **args;
+  size_t nargs;
   int code;
-  if (gc_options_parse (argc, argv, options, "LOCAL... GUESTDIR", &ctx,
-                        &code) == -1)
+  if (copy_parse (argc, argv, options, "LOCAL... GUESTDIR",
+                  "name at least one LOCAL file or directory, then the "
+                  "GUESTDIR to copy it into", &ctx, &args, &nargs,
+                  &code) == -1)
     return code;
-  const char **args = poptGetArgs (ctx);
-  size_t nargs = 0;
-  while (args && args[nargs])
-    ++nargs;
-  if (gc_opts.drives.len == 0) {
-    poptFreeContext (ctx);
-    return gc_tool_usage_error ("no disk image given: use -a IMAGE");
-  }
-  if (nargs < 2) {
-    poptFreeContext (ctx);
-    return gc_tool_usage_error ("name at least one LOCAL file or directory, "
-                                "then the GUESTDIR to copy it into");
-  }
   const char *guestdir = args[nargs - 1];
   struct local *locals = open_locals (args, nargs - 1);
   if (locals == NULL) {

@@ -164,23 +164,13 @@ static int
 run (int argc, char **argv)
 {
   poptContext ctx = NULL;
+  const char **args;
+  size_t nargs;
   int code;
-  if (gc_options_parse (argc, argv, options, "GUESTPATH... LOCALDIR", &ctx,
-                        &code) == -1)
+  if (copy_parse (argc, argv, options, "GUESTPATH... LOCALDIR",
+                  "name at least one GUESTPATH, then the LOCALDIR to copy "
+                  "it into", &ctx, &args, &nargs, &code) == -1)
     return code;
-  const char **args = poptGetArgs (ctx);
-  size_t nargs = 0;
-  while (args && args[nargs])
-    ++nargs;
-  if (gc_opts.drives.len == 0) {
-    poptFreeContext (ctx);
-    return gc_tool_usage_error ("no disk image given: use -a IMAGE");
-  }
-  if (nargs < 2) {
-    poptFreeContext (ctx);
-    return gc_tool_usage_error ("name at least one GUESTPATH, then the "
-                                "LOCALDIR to copy it into");
-  }
   if ((preserve_owner || devices) && geteuid () != 0) {
     poptFreeContext (ctx);
     return gc_tool_usage_error ("%s needs root", preserve_owner

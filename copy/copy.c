@@ -20,6 +20,34 @@
 
 /* See copy.h. */
 int
+copy_parse (int argc, char **argv, const struct poptOption *table,
+            const char *usage_args, const char *need_two,
+            poptContext *ctx_r, const char ***args_r, size_t *n_r,
+            int *code_r)
+{
+  poptContext ctx = NULL;
+  if (gc_options_parse (argc, argv, table, usage_args, &ctx, code_r) == -1)
+    return -1;
+  const char **args = poptGetArgs (ctx);
+  size_t n = 0;
+  while (args && args[n])
+    ++n;
+  if (gc_opts.drives.len == 0)
+    *code_r = gc_tool_usage_error ("no disk image given: use -a IMAGE");
+  else if (n < 2)
+    *code_r = gc_tool_usage_error ("%s", need_two);
+  else {
+    *ctx_r = ctx;
+    *args_r = args;
+    *n_r = n;
+    return 0;
+  }
+  poptFreeContext (ctx);
+  return -1;
+}
+
+/* See copy.h. */
+int
 copy_pipe (int fds[2])
 {
   if (pipe2 (fds, O_CLOEXEC) == -1) {
@@ -51,10 +79,25 @@ copy_start_thread (pthread_t *t, void *(*fn) (void *), void *arg)
 }
 
 /*----------------------------------------------------------------------
- * The progress bar.
+ * The progress bar, and warnings, which erase it first (they may come
+ * from another thread: one lock for both).
  */
 
 #define BAR_WIDTH 30
+
+static pthread_mutex_t stderr_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct copy_progress *bar;    /* the one drawn, if any */
+
+/* Erase the bar's line (the lock held). */
+static void
+erase_bar (void)
+{
+  if (bar == NULL || !bar->shown)
+    return;
+  fprintf (stderr, "\r%*s\r", BAR_WIDTH + 60, "");
+  fflush (stderr);
+  bar->shown = false;
+}
 
 static double
 since (const struct timespec *t)
@@ -108,12 +151,14 @@ copy_progress_update (struct copy_progress *p, uint64_t done)
   clock_gettime (CLOCK_MONOTONIC, &p->last);
   if (done > p->total)
     done = p->total;
+  pthread_mutex_lock (&stderr_lock);
+  bar = p;
   int pct = p->total ? (int) (done * 100 / p->total) : 100;
   int fill = pct * BAR_WIDTH / 100;
-  char bar[BAR_WIDTH + 1], d[32], t[32], eta[32] = "";
-  memset (bar, '#', fill);
-  memset (bar + fill, '-', BAR_WIDTH - fill);
-  bar[BAR_WIDTH] = '\0';
+  char line[BAR_WIDTH + 1], d[32], t[32], eta[32] = "";
+  memset (line, '#', fill);
+  memset (line + fill, '-', BAR_WIDTH - fill);
+  line[BAR_WIDTH] = '\0';
   human (done, d, sizeof d);
   human (p->total, t, sizeof t);
   if (done > 0 && done < p->total) {
@@ -121,50 +166,49 @@ copy_progress_update (struct copy_progress *p, uint64_t done)
     snprintf (eta, sizeof eta, ", %02d:%02d left", (int) left / 60,
               (int) left % 60);
   }
-  fprintf (stderr, "\r%3d%% [%s] %s of %s%s   ", pct, bar, d, t, eta);
+  fprintf (stderr, "\r%3d%% [%s] %s of %s%s   ", pct, line, d, t, eta);
   fflush (stderr);
   p->shown = true;
+  pthread_mutex_unlock (&stderr_lock);
 }
 
 /* See copy.h. */
 void
 copy_progress_end (struct copy_progress *p)
 {
-  if (!p->shown)
-    return;
-  fprintf (stderr, "\r%*s\r", BAR_WIDTH + 60, "");
-  fflush (stderr);
-  p->shown = false;
+  pthread_mutex_lock (&stderr_lock);
+  if (bar == p) {
+    erase_bar ();
+    bar = NULL;
+  }
+  pthread_mutex_unlock (&stderr_lock);
 }
-
-/*----------------------------------------------------------------------
- * Warnings.
- */
 
 #define WARNINGS_SHOWN 10
 
-static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned warnings;
 
 /* See copy.h. */
 void
 copy_warning (const char *msg)
 {
-  pthread_mutex_lock (&warn_lock);
-  if (++warnings <= WARNINGS_SHOWN)
+  pthread_mutex_lock (&stderr_lock);
+  if (++warnings <= WARNINGS_SHOWN) {
+    erase_bar ();
     gc_tool_warning ("%s", msg);
-  pthread_mutex_unlock (&warn_lock);
+  }
+  pthread_mutex_unlock (&stderr_lock);
 }
 
 /* See copy.h. */
 void
 copy_warnings_done (void)
 {
-  pthread_mutex_lock (&warn_lock);
+  pthread_mutex_lock (&stderr_lock);
   if (warnings > WARNINGS_SHOWN)
     gc_tool_warning ("%u more warnings like these were not shown",
                      warnings - WARNINGS_SHOWN);
-  pthread_mutex_unlock (&warn_lock);
+  pthread_mutex_unlock (&stderr_lock);
 }
 
 /* See copy.h. */

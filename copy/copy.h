@@ -14,9 +14,22 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <popt.h>
+
 #include "guestcell.h"
 /* GC_CHUNK_MAX: the stream is handed out in whole protocol chunks. */
 #include "gc_protocol.h"
+
+/* Parse a copy tool's command line: its options, at least one -a and
+ * at least one source then the destination (usage_args names them in
+ * the usage line, need_two says what is missing).  Returns 0 with
+ * *ctx_r (the caller frees it with poptFreeContext), *args_r and *n_r
+ * (at least 2) set; -1 with the exit code in *code_r (anything to say
+ * is printed). */
+extern int copy_parse (int argc, char **argv, const struct poptOption *table,
+                       const char *usage_args, const char *need_two,
+                       poptContext *ctx_r, const char ***args_r, size_t *n_r,
+                       int *code_r);
 
 /* The stream's pipe: fds[0] to read, fds[1] to write, both O_CLOEXEC,
  * 1 MiB of buffer where the system allows it.  -1 after printing the

@@ -21,6 +21,7 @@
 #   test-virt-copy-crash.sh VIRT-COPY-IN VIRT-COPY-OUT
 
 source "$GC_TESTS_SRCDIR/functions.sh"
+source "$(dirname "$0")/copy-functions.sh"
 require_appliance
 vin="$(tool_under_test "$1")"
 vout="$(tool_under_test "$2")"
@@ -37,23 +38,20 @@ done
 # read FRACTION of it (twice over), then check the guest.
 crash ()
 {
-  local fraction="$1" src="$2" total threshold pid qemu rchar killed=0
+  local fraction="$1" src="$2" total threshold pid qemu killed=0
   total=$(du -sb --apparent-size "$src" | cut -f1)
   threshold=$(awk "BEGIN { printf \"%d\", 2 * $total * $fraction }")
   img="$T/crash.img"
   cp --sparse=always "$base" "$img"
   "$vin" -a "$img" "$src" /srv > "$T/out" 2> "$T/err" &
   pid=$!
-  while kill -0 $pid 2>/dev/null; do
-    rchar=$(awk '/^rchar:/ { print $2 }' /proc/$pid/io 2>/dev/null || echo 0)
+  if await_io $pid rchar "$threshold"; then
     qemu=$(pgrep -P $pid qemu-system 2>/dev/null || true)
-    if [ -n "$qemu" ] && [ "${rchar:-0}" -ge "$threshold" ]; then
+    if [ -n "$qemu" ]; then
       kill -9 $qemu
       killed=1
-      break
     fi
-    sleep 0.02
-  done
+  fi
   set +e
   wait $pid
   rc=$?
@@ -62,7 +60,7 @@ crash ()
   if [ $killed = 1 ]; then
     expect_rc 1
     expect_one_error "^virt-copy-in: error: "
-    echo "  killed qemu at $rchar bytes read of $((2 * total)): $(cat "$T/err")"
+    echo "  killed qemu at $io bytes read of $((2 * total)): $(cat "$T/err")"
   else
     expect_rc 0
     echo "  the copy ended before the kill point"

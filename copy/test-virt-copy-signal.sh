@@ -13,6 +13,7 @@
 #   test-virt-copy-signal.sh VIRT-COPY-IN VIRT-COPY-OUT
 
 source "$GC_TESTS_SRCDIR/functions.sh"
+source "$(dirname "$0")/copy-functions.sh"
 require_appliance
 vin="$(tool_under_test "$1")"
 vout="$(tool_under_test "$2")"
@@ -26,19 +27,14 @@ size=$(stat -c %s "$T/big.dat")
 # its COUNTER (rchar, wchar) reaches THRESHOLD; $rc is its status.
 interrupt ()
 {
-  local sig="$1" counter="$2" threshold="$3" pid v sent=0
+  local sig="$1" counter="$2" threshold="$3" pid sent=0
   shift 3
   "$@" > "$T/out" 2> "$T/err" &
   pid=$!
-  while kill -0 $pid 2>/dev/null; do
-    v=$(awk "/^$counter:/ { print \$2 }" /proc/$pid/io 2>/dev/null || echo 0)
-    if [ "${v:-0}" -ge "$threshold" ]; then
-      kill -s "$sig" $pid
-      sent=1
-      break
-    fi
-    sleep 0.02
-  done
+  if await_io $pid "$counter" "$threshold"; then
+    kill -s "$sig" $pid
+    sent=1
+  fi
   set +e
   wait $pid
   rc=$?

@@ -182,6 +182,19 @@ expect (struct gc_tree_reader *r, enum state s, size_t n)
   r->have = 0;
 }
 
+/* A 16-bit length field just read: 1 to max bytes of what come next,
+ * in state next. */
+static int
+expect_length (struct gc_tree_reader *r, const char *what, size_t max,
+               enum state next)
+{
+  uint64_t n = get_be (r->field, 2);
+  if (n == 0 || n > max)
+    return malformed (r, "%s of %" PRIu64 " bytes", what, n);
+  expect (r, next, n);
+  return 0;
+}
+
 /* The next record. */
 static void
 next_record (struct gc_tree_reader *r)
@@ -250,11 +263,7 @@ step (struct gc_tree_reader *r)
       return malformed (r, "unknown record type %#x", (unsigned char) f[0]);
     }
   case S_NAMELEN:
-    n = get_be (f, 2);
-    if (n == 0 || n > GC_TREE_NAME_MAX)
-      return malformed (r, "a name of %" PRIu64 " bytes", n);
-    expect (r, S_NAME, n);
-    return 0;
+    return expect_length (r, "a name", GC_TREE_NAME_MAX, S_NAME);
   case S_NAME:
     if (!gc_tree_name_ok (f, r->have))
       return malformed (r, "the name \"%.*s\" is not one component",
@@ -320,11 +329,7 @@ step (struct gc_tree_reader *r)
     r->state = S_DATA;
     return 0;
   case S_TLEN:
-    n = get_be (f, 2);
-    if (n == 0 || n > GC_TREE_TARGET_MAX)
-      return malformed (r, "a link target of %" PRIu64 " bytes", n);
-    expect (r, S_TARGET, n);
-    return 0;
+    return expect_length (r, "a link target", GC_TREE_TARGET_MAX, S_TARGET);
   case S_TARGET:
     if (memchr (f, '\0', r->have))
       return malformed (r, "a NUL in a link target");
@@ -334,7 +339,8 @@ step (struct gc_tree_reader *r)
     next_record (r);
     return 0;
   case S_DEV:
-    if (gc_tree_int_make_node (r, NULL, makedev (get_be (f, 4), get_be (f + 4, 4))) == -1)
+    if (gc_tree_int_make_node (r, NULL, makedev (get_be (f, 4),
+                                                 get_be (f + 4, 4))) == -1)
       return -1;
     next_record (r);
     return 0;
@@ -344,11 +350,7 @@ step (struct gc_tree_reader *r)
     next_record (r);
     return 0;
   case S_WLEN:
-    n = get_be (f, 2);
-    if (n == 0 || n > GC_TREE_WARNING_MAX)
-      return malformed (r, "a warning of %" PRIu64 " bytes", n);
-    expect (r, S_WMSG, n);
-    return 0;
+    return expect_length (r, "a warning", GC_TREE_WARNING_MAX, S_WMSG);
   case S_WMSG:
     r->field[r->have] = '\0';
     if (r->warn)
