@@ -233,6 +233,21 @@ sink (void *opaque, const void *buf, size_t len)
   return r;
 }
 
+static ssize_t
+sink_fd (void *opaque, int fd, off_t offset, size_t len)
+{
+  struct out_state *o = opaque;
+  double t = now_s ();
+  ssize_t r = send_file_splice (fd, offset, len);
+  o->sending += now_s () - t;
+  if (r == -2) {
+    o->cancelled = true;
+    errno = ECANCELED;
+    return -1;
+  }
+  return r;
+}
+
 static void
 warn_in_stream (void *opaque, const char *msg)
 {
@@ -268,6 +283,7 @@ do_copy_out (char *const *paths, int measure)
     return -1;
   }
   gc_tree_writer_set_warn (o.w, warn_in_stream, &o);
+  gc_tree_writer_set_sink_fd (o.w, sink_fd);
   gc_tree_writer_set_progress (o.w, progress, &o);
   if (measure)
     for (size_t i = 0; i < n; ++i)

@@ -83,6 +83,12 @@ extern int cancel_receive (void);
  * the core cancelled the stream (then send_file_end (1) and reply with
  * an error).  send_file_end (0) ends the stream, (1) cancels it. */
 extern int send_file_write (const void *buf, size_t len);
+/* FileOut: send len bytes of fd from offset, in chunks, without
+ * reading them into the daemon (splice(2)).  Returns the bytes sent,
+ * fewer only at the end of the file; -1 with errno (EINVAL with nothing
+ * sent: the file cannot be spliced, send it with send_file_write); -2
+ * if the core cancelled. */
+extern ssize_t send_file_splice (int fd, off_t offset, size_t len);
 extern int send_file_end (int cancel);
 
 /* Progress of the current call; rate-limited inside. */

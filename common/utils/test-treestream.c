@@ -48,6 +48,28 @@ sink (void *opaque, const void *buf, size_t len)
   return 0;
 }
 
+/* An fd sink for the writer: the file's bytes appended as they are (or
+ * EINVAL, "cannot", when fd_sink_fails). */
+static bool fd_sink_fails;
+static int fd_sink_calls;
+
+static ssize_t
+fd_sink (void *opaque, int fd, off_t offset, size_t len)
+{
+  bytes *b = opaque;
+  ++fd_sink_calls;
+  if (fd_sink_fails) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (bytes_reserve (b, len) == -1)
+    return -1;
+  ssize_t r = pread (fd, b->ptr + b->len, len, offset);
+  if (r > 0)
+    b->len += r;
+  return r;
+}
+
 static void
 die (const char *what)
 {
@@ -90,6 +112,16 @@ make_tree (const char *src)
   memset (name255, 'n', 255);
   name255[255] = '\0';
   put_file (P ("%s/%s", src, name255), "255 bytes\n", 0644);
+  /* 300 KiB of data in one extent (an fd sink takes it), odd-sized. */
+  {
+    static char big[300 * 1024 + 7];
+    for (size_t i = 0; i < sizeof big; ++i)
+      big[i] = (char) (i * 7 + i / 4096);
+    int bfd = open (P ("%s/big", src), O_WRONLY | O_CREAT, 0644);
+    if (bfd == -1 || write (bfd, big, sizeof big) != sizeof big ||
+        close (bfd) == -1)
+      die ("big");
+  }
   /* Sparse: 64 MiB, data at 1 MiB and at the end. */
   int fd = open (P ("%s/sparse", src), O_WRONLY | O_CREAT, 0644);
   if (fd == -1 || pwrite (fd, "middle", 6, 1 << 20) != 6 ||
@@ -470,13 +502,42 @@ main (void)
   CHECK (w && srcfd >= 0 && gc_tree_write_contents (w, srcfd) == 0 &&
          gc_tree_write_end (w) == 0, "the tree is written: %s",
          w && gc_tree_writer_error (w) ? gc_tree_writer_error (w) : "ok");
-  CHECK (s.len < 100000, "the 64 MiB sparse file costs the stream little "
+  CHECK (s.len < 400000, "the 64 MiB sparse file costs the stream little "
          "(%zu bytes in all)", s.len);
-  CHECK (w && gc_tree_writer_bytes (w) > 70 &&
+  CHECK (w && gc_tree_writer_bytes (w) > 300 * 1024 &&
          gc_tree_writer_bytes (w) < (1 << 20),
          "file data read: %ju bytes, the holes not", (uintmax_t) gc_tree_writer_bytes (w));
   gc_tree_writer_free (w);
   close (srcfd);
+
+  /* The same tree with an fd sink (what splice does in the appliance,
+   * here a pread into the stream), then with one that cannot: the
+   * same stream. */
+  {
+    bytes s2 = EMPTY_VECTOR;
+    for (int mode = 0; mode < 2; ++mode) {
+      s2.len = 0;
+      fd_sink_fails = mode == 1;
+      fd_sink_calls = 0;
+      w = gc_tree_writer_new (4096, 0, sink, &s2);
+      gc_tree_writer_set_sink_fd (w, fd_sink);
+      srcfd = open (src, O_RDONLY | O_DIRECTORY);
+      int ok = gc_tree_write_contents (w, srcfd) == 0 &&
+        gc_tree_write_end (w) == 0;
+      pair_vector inodes = EMPTY_VECTOR;
+      int r = ok ? extract (&s2, dest, 4096, GC_TREE_R_SETUID, msg,
+                            sizeof msg, &e) : -1;
+      why[0] = '\0';
+      CHECK (r == 0 && fd_sink_calls > 0 &&
+             compare (src, dest, &inodes, false, true, why, sizeof why) == 0,
+             "an fd sink that %s (%d calls): the same tree %s%s",
+             mode ? "cannot" : "sends the data", fd_sink_calls, msg, why);
+      free (inodes.ptr);
+      gc_tree_writer_free (w);
+      close (srcfd);
+    }
+    free (s2.ptr);
+  }
 
   size_t steps[] = { 0, 1, 3, 4096, 65536 };
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; ++i) {

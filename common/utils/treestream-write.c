@@ -30,6 +30,8 @@
 
 /* The longest extent announced at once (its data may span buffers). */
 #define EXTENT_MAX (1 << 20)
+/* Extents at least this long go to the fd sink, if there is one. */
+#define SPLICE_MIN (64 << 10)
 
 struct link_key {
   dev_t dev;
@@ -42,6 +44,8 @@ struct gc_tree_writer {
   size_t cap, len;
   unsigned flags;
   gc_tree_sink sink;
+  gc_tree_sink_fd sink_fd;      /* or NULL */
+  bool no_splice;               /* the current file cannot be spliced */
   void *opaque;
   gc_tree_warn warn;
   void *warn_opaque;
@@ -100,6 +104,12 @@ gc_tree_writer_set_warn (struct gc_tree_writer *w, gc_tree_warn warn,
 {
   w->warn = warn;
   w->warn_opaque = opaque;
+}
+
+void
+gc_tree_writer_set_sink_fd (struct gc_tree_writer *w, gc_tree_sink_fd sink_fd)
+{
+  w->sink_fd = sink_fd;
 }
 
 void
@@ -319,6 +329,30 @@ read_full (int fd, char *p, size_t n, off_t off)
 
 /* The extents of [start, end) of fd; *eof set if the file ended early
  * (the rest of the extent is sent as zeroes). */
+/* An extent's data handed to the fd sink (splice): *done set to the
+ * bytes it sent, fewer than len at the end of the file.  0; or 1 if
+ * the sink cannot (nothing sent: the caller copies the data itself);
+ * -1 on error. */
+static int
+put_data_fd (struct gc_tree_writer *w, int fd, off_t pos, size_t len,
+             size_t *done)
+{
+  *done = 0;
+  if (flush (w) == -1)          /* what precedes the data, in order */
+    return -1;
+  ssize_t r = w->sink_fd (w->opaque, fd, pos, len);
+  if (r == -1 && errno == EINVAL)
+    return 1;
+  if (r == -1)
+    return fail (w, errno, "%s", strerror (errno));
+  *done = r;
+  return 0;
+}
+
+/* The extents of [start, end) of fd; *eof set if the file ended early
+ * (the rest of the extent is sent as zeroes).  With an fd sink, large
+ * extents go to it; else, and for the rest, the data is read straight
+ * into the buffer. */
 static int
 put_data (struct gc_tree_writer *w, int fd, off_t start, off_t end,
           bool *eof)
@@ -328,6 +362,21 @@ put_data (struct gc_tree_writer *w, int fd, off_t start, off_t end,
     uint64_t len = end - pos > EXTENT_MAX ? EXTENT_MAX : end - pos;
     if (put_be (w, len, 4) == -1 || put_be (w, pos, 8) == -1)
       return -1;
+    if (w->sink_fd && len >= SPLICE_MIN && !w->no_splice) {
+      size_t done;
+      int r = put_data_fd (w, fd, pos, len, &done);
+      if (r == -1)
+        return -1;
+      if (r == 1)
+        w->no_splice = true;    /* this file cannot: copy it */
+      else {
+        w->bytes += done;
+        pos += done;
+        len -= done;
+        if (len > 0)
+          *eof = true;          /* zeroes for the rest, below */
+      }
+    }
     while (len > 0) {
       size_t k = w->cap - w->len < len ? w->cap - w->len : len;
       char *p = w->buf + w->len;
@@ -356,6 +405,7 @@ put_file (struct gc_tree_writer *w, int fd, const struct stat *st)
 {
   off_t size = st->st_size, pos = 0;
   bool eof = false;
+  w->no_splice = false;
   if (put_be (w, size, 8) == -1)
     return -1;
   /* Read from start to end once: a larger readahead. */

@@ -66,6 +66,13 @@
 
 /* Where the writer's bytes go: 0, or -1 with errno set. */
 typedef int (*gc_tree_sink) (void *opaque, const void *buf, size_t len);
+/* Where the writer may send a file's data without reading it: len
+ * bytes of fd from offset, straight after what the sink was given
+ * last (splice(2)).  Returns the bytes sent, fewer only at the end of
+ * the file; -1 with errno, EINVAL meaning it cannot for this file and
+ * sent nothing (the writer then reads the data itself). */
+typedef ssize_t (*gc_tree_sink_fd) (void *opaque, int fd, off_t offset,
+                                    size_t len);
 /* A warning (a socket skipped...); msg holds names as they are (the
  * caller makes them safe to print). */
 typedef void (*gc_tree_warn) (void *opaque, const char *msg);
@@ -93,6 +100,11 @@ extern void gc_tree_writer_set_warn (struct gc_tree_writer *w,
 extern void gc_tree_writer_set_progress (struct gc_tree_writer *w,
                                          gc_tree_progress progress,
                                          void *opaque);
+/* File data in extents of 64 KiB and more goes to sink_fd (with the
+ * sink's opaque), the buffer flushed before; the pieces the sink gets
+ * are then not all of the buffer's size. */
+extern void gc_tree_writer_set_sink_fd (struct gc_tree_writer *w,
+                                        gc_tree_sink_fd sink_fd);
 /* Write the entry name of the directory dirfd (not following it if it
  * is a symbolic link), and everything below it if it is a directory,
  * as as_name (a single component) at the stream's root.  Sockets are
