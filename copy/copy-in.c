@@ -55,6 +55,7 @@ struct writer_job {
   int fd;                       /* the pipe's write end */
   struct copy_progress progress;
   char *error;                  /* the writer's error, or NULL */
+  uint64_t bytes;               /* file data written to the stream */
 };
 
 static void
@@ -177,6 +178,7 @@ writer_thread (void *arg)
       : gc_tree_write_contents (w, j->locals[i].dirfd);
   if (r == 0)
     r = gc_tree_write_end (w);
+  j->bytes = gc_tree_writer_bytes (w);
   if (r == -1) {
     /* The writer names paths from the stream's root: say which LOCAL. */
     const struct local *l = &j->locals[i ? i - 1 : 0];
@@ -248,10 +250,13 @@ copy_in (gc_h *g, struct local *locals, size_t n, const char *guestdir)
     close (fds[1]);
     return GC_EXIT_ERROR;
   }
+  double t0 = copy_now ();
   int r = gc_copy_in (g, guestdir, fds[0]);
   /* The writer may be blocked on a full pipe: this ends it. */
   close (fds[0]);
   pthread_join (t, NULL);
+  if (r == 0)
+    copy_report ("copy_in", j.bytes, copy_now () - t0);
   copy_progress_end (&j.progress);
   copy_warnings_done ();
 

@@ -49,6 +49,7 @@ struct reader_job {
   int result;                   /* gc_tree_reader_finish's */
   char *error;
   uint64_t skipped_devices, dropped_setuid;
+  uint64_t bytes;               /* file data written */
 };
 
 static void
@@ -87,6 +88,7 @@ reader_thread (void *arg)
   j->result = gc_tree_reader_finish (r);
   if (j->result == -1)
     j->error = strdup (gc_tree_reader_error (r));
+  j->bytes = gc_tree_reader_bytes (r);
   j->skipped_devices = gc_tree_reader_skipped_devices (r);
   j->dropped_setuid = gc_tree_reader_dropped_setuid (r);
   gc_tree_reader_free (r);
@@ -127,9 +129,12 @@ copy_out (gc_h *g, char **paths, int rootfd, const char *localdir)
     close (fds[1]);
     return GC_EXIT_ERROR;
   }
+  double t0 = copy_now ();
   int r = gc_copy_out (g, paths, id >= 0, fds[1]);
   close (fds[1]);               /* the end of the stream for the reader */
   pthread_join (t, NULL);
+  if (r == 0 && j.result == 0)
+    copy_report ("copy_out", j.bytes, copy_now () - t0);
   copy_progress_end (&progress);
   copy_warnings_done ();
 

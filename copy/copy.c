@@ -212,6 +212,26 @@ copy_warnings_done (void)
 }
 
 /* See copy.h. */
+double
+copy_now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* See copy.h. */
+void
+copy_report (const char *what, uint64_t bytes, double seconds)
+{
+  if (!gc_opts.verbose)
+    return;
+  fprintf (stderr, "%s: %s: %ju bytes of file data in %.2f s (%.1f MB/s)\n",
+           gc_opts.program_name, what, (uintmax_t) bytes, seconds,
+           seconds > 0 ? bytes / seconds / 1e6 : 0);
+}
+
+/* See copy.h. */
 int
 copy_call_error (gc_h *g, const char *action)
 {

@@ -63,6 +63,12 @@ extern void copy_progress_end (struct copy_progress *p);
 extern void copy_warning (const char *msg);
 extern void copy_warnings_done (void);
 
+/* Under -v, one line on how long the copy itself took on the host's
+ * clock (the launch and shutdown left out) and its rate. */
+extern void copy_report (const char *what, uint64_t bytes, double seconds);
+/* The host's monotonic clock, in seconds. */
+extern double copy_now (void);
+
 /* Print the handle's last error for a failed action (with "ACTION: "
  * removed from the front, the user having asked for a copy, not an
  * action) and return the exit code (see gc_tool_handle_error). */
