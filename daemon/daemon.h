@@ -16,9 +16,10 @@
  *     and ends it with send_file_end; an error before the reply is a
  *     normal reply_with_error; an error after it is send_file_end (1)
  *     followed by reply_with_error.
- *   - FileIn actions (upload): do_X must consume the whole stream with
- *     receive_file (or cancel_receive on error) before it returns; the
- *     dispatch replies on success.
+ *   - FileIn actions (upload, copy_in): do_X consumes the stream with
+ *     receive_file; the dispatch replies on success.  An error reply
+ *     drains whatever is left of the stream after it is sent (the core
+ *     then stops sending with a cancel chunk).
  */
 
 #ifndef GC_DAEMON_H
@@ -69,9 +70,10 @@ extern void reply_with_error_errno (int err, const char *fs, ...)
   reply_with_error_errno (errno, fs ": %m", ##__VA_ARGS__)
 
 /* FileIn: call cb for each chunk of the stream until its end.  Returns 0
- * at the end of the stream, -1 if cb failed (the rest of the stream is
- * drained; cb has not replied), -2 if the core cancelled, -3 on an I/O
- * error on the channel. */
+ * at the end of the stream, -1 as soon as cb fails (cb has not replied;
+ * the error reply, sent at once, then drains the rest of the stream
+ * while the core, seeing it, stops sending), -2 if the core cancelled,
+ * -3 on an I/O error on the channel. */
 typedef int (*receive_cb) (void *opaque, const void *buf, size_t len);
 extern int receive_file (receive_cb cb, void *opaque);
 /* Drain (and drop) the rest of an incoming stream. */
@@ -81,6 +83,12 @@ extern int cancel_receive (void);
  * the core cancelled the stream (then send_file_end (1) and reply with
  * an error).  send_file_end (0) ends the stream, (1) cancels it. */
 extern int send_file_write (const void *buf, size_t len);
+/* FileOut: send len bytes of fd from offset, in chunks, without
+ * reading them into the daemon (splice(2)).  Returns the bytes sent,
+ * fewer only at the end of the file; -1 with errno (EINVAL with nothing
+ * sent: the file cannot be spliced, send it with send_file_write); -2
+ * if the core cancelled. */
+extern ssize_t send_file_splice (int fd, off_t offset, size_t len);
 extern int send_file_end (int cancel);
 
 /* Progress of the current call; rate-limited inside. */

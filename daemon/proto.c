@@ -13,6 +13,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -150,10 +151,13 @@ make_header (struct gc_message_header *h, gc_message_status status)
   h->status = status;
 }
 
-/* Before any reply, an unconsumed FileIn stream is drained, so the
- * core's chunks are never read as calls. */
+/* An unconsumed FileIn stream is drained, so the core's chunks are
+ * never read as calls: before a successful reply, and after an error
+ * reply (the core, seeing the error while it streams, stops at once
+ * with a cancel chunk: a full disk does not wait for the rest of a
+ * 1 GiB stream). */
 static void
-before_reply (void)
+drain_stream (void)
 {
   if (stream_pending)
     cancel_receive ();
@@ -170,7 +174,7 @@ reply (xdrproc_t xdrp, void *ret)
              gc_d_proc_name (gc_d_proc));
     return;
   }
-  before_reply ();
+  drain_stream ();
   make_header (&h, GC_STATUS_OK);
   if (!send_frame ((xdrproc_t) xdr_gc_message_header, &h, xdrp, ret)) {
     reply_with_error_errno (EFBIG, "%s: the reply is larger than the "
@@ -211,7 +215,6 @@ reply_with_error_errno (int err, const char *fs, ...)
   if (msg && strncmp (msg, name, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
     memmove (msg, msg + n + 2, strlen (msg + n + 2) + 1);
 
-  before_reply ();
   make_header (&h, GC_STATUS_ERROR);
   e.linux_errno = err;
   e.message = msg ? msg : (char *) "out of memory formatting an error";
@@ -219,48 +222,94 @@ reply_with_error_errno (int err, const char *fs, ...)
               (xdrproc_t) xdr_gc_message_error, &e);
   replied = true;
   free (msg);
+  drain_stream ();
 }
 
-/* Decode a chunk frame; a malformed one ends the daemon. */
-static void
-decode_chunk (char *buf, uint32_t len, gc_chunk *chunk)
+#define CHUNK_HEAD 8             /* XDR of gc_chunk: cancel, data length */
+
+static uint32_t
+get_be32 (const char *p)
 {
-  XDR xdr;
-  memset (chunk, 0, sizeof *chunk);
-  xdrmem_create (&xdr, buf, len, XDR_DECODE);
-  if (!xdr_gc_chunk (&xdr, chunk))
-    channel_fatal ("a malformed chunk from the host");
-  xdr_destroy (&xdr);
+  const unsigned char *u = (const unsigned char *) p;
+  return ((uint32_t) u[0] << 24) | ((uint32_t) u[1] << 16)
+    | ((uint32_t) u[2] << 8) | u[3];
 }
 
-/* FileIn: see daemon.h. */
+static void
+put_be32 (char *p, uint32_t v)
+{
+  unsigned char *u = (unsigned char *) p;
+  u[0] = v >> 24;
+  u[1] = v >> 16;
+  u[2] = v >> 8;
+  u[3] = v;
+}
+
+/* Decode a chunk frame (the XDR of gc_chunk) in place, without copying
+ * its data: *data points into buf.  A malformed one ends the daemon. */
+static void
+decode_chunk (const char *buf, uint32_t len, int *cancel, const char **data,
+              size_t *data_len)
+{
+  if (len < CHUNK_HEAD)
+    channel_fatal ("a chunk shorter than its header from the host");
+  uint32_t c = get_be32 (buf), n = get_be32 (buf + 4);
+  if (c > 1 || n > GC_CHUNK_MAX || CHUNK_HEAD + ((n + 3) & ~3u) != len)
+    channel_fatal ("a malformed chunk from the host");
+  *cancel = c;
+  *data = buf + CHUNK_HEAD;
+  *data_len = c ? 0 : n;
+}
+
+/* Read one chunk frame into the reused buffer *buf (grown as needed,
+ * freed by the caller).  A frame that is not a chunk ends the daemon. */
+static void
+read_chunk_frame (char **buf, size_t *cap, uint32_t *len_r)
+{
+  uint32_t lenbe;
+  if (read_channel (&lenbe, 4) == 1)
+    channel_fatal ("the channel closed in the middle of a stream");
+  uint32_t len = ntohl (lenbe);
+  if (len > CHUNK_HEAD + GC_CHUNK_MAX)
+    channel_fatal ("a chunk frame longer than the maximum from the host");
+  if (*cap < len) {
+    char *p = realloc (*buf, CHUNK_HEAD + GC_CHUNK_MAX);
+    if (p == NULL)
+      channel_fatal ("out of memory for an incoming chunk");
+    *buf = p;
+    *cap = CHUNK_HEAD + GC_CHUNK_MAX;
+  }
+  if (len > 0 && read_channel (*buf, len) == 1)
+    channel_fatal ("the channel closed in the middle of a frame");
+  *len_r = len;
+}
+
+/* FileIn: see daemon.h.  One buffer serves every chunk (a malloc of
+ * 128 KiB each would be an mmap, page faults and a munmap each). */
 int
 receive_file (receive_cb cb, void *opaque)
 {
-  bool failed = false;
+  CLEANUP_FREE char *buf = NULL;
+  size_t cap = 0;
 
   for (;;) {
-    CLEANUP_FREE char *buf = NULL;
     uint32_t len;
-    gc_chunk chunk;
+    int cancel;
+    const char *data;
+    size_t data_len;
 
-    if (read_frame (&buf, &len) == 1)
-      channel_fatal ("the channel closed in the middle of a stream");
-    decode_chunk (buf, len, &chunk);
-    if (chunk.cancel) {
-      xdr_free ((xdrproc_t) xdr_gc_chunk, (char *) &chunk);
+    read_chunk_frame (&buf, &cap, &len);
+    decode_chunk (buf, len, &cancel, &data, &data_len);
+    if (cancel) {
       stream_pending = false;
       return -2;
     }
-    if (chunk.data.data_len == 0) {
-      xdr_free ((xdrproc_t) xdr_gc_chunk, (char *) &chunk);
+    if (data_len == 0) {
       stream_pending = false;
-      return failed ? -1 : 0;
+      return 0;
     }
-    if (!failed && cb && cb (opaque, chunk.data.data_val,
-                             chunk.data.data_len) == -1)
-      failed = true;
-    xdr_free ((xdrproc_t) xdr_gc_chunk, (char *) &chunk);
+    if (cb && cb (opaque, data, data_len) == -1)
+      return -1;                /* the error reply drains the rest */
   }
 }
 
@@ -273,22 +322,24 @@ cancel_receive (void)
   return r == -2 ? -2 : 0;
 }
 
+/* A chunk frame: its head (frame length, cancel, data length) then the
+ * data straight from the caller's buffer, not copied into an XDR
+ * buffer first (it is the same encoding). */
 static void
 send_chunk (int cancel, const void *buf, size_t len)
 {
-  gc_chunk chunk;
-  chunk.cancel = cancel;
-  chunk.data.data_val = (char *) buf;
-  chunk.data.data_len = len;
-  XDR xdr;
-  xdrmem_create (&xdr, out_buf + 4, GC_MESSAGE_MAX, XDR_ENCODE);
-  if (!xdr_gc_chunk (&xdr, &chunk))
-    channel_fatal ("could not encode a chunk");
-  uint32_t n = xdr_getpos (&xdr);
-  xdr_destroy (&xdr);
-  uint32_t lenbe = htonl (n);
-  memcpy (out_buf, &lenbe, 4);
-  write_channel (out_buf, n + 4);
+  static const char zeroes[4];
+  char head[4 + CHUNK_HEAD];
+  size_t padded = (len + 3) & ~(size_t) 3;
+
+  put_be32 (head, CHUNK_HEAD + padded);
+  put_be32 (head + 4, cancel);
+  put_be32 (head + 8, len);
+  write_channel (head, sizeof head);
+  if (len > 0)
+    write_channel (buf, len);
+  if (padded > len)
+    write_channel (zeroes, padded - len);
 }
 
 /* Has the core sent a cancel chunk while we stream to it? */
@@ -299,13 +350,13 @@ core_cancelled (void)
   if (poll (&pfd, 1, 0) <= 0 || !(pfd.revents & (POLLIN | POLLHUP)))
     return false;
   CLEANUP_FREE char *buf = NULL;
+  size_t cap = 0;
   uint32_t len;
-  gc_chunk chunk;
-  if (read_frame (&buf, &len) == 1)
-    channel_fatal ("the channel closed in the middle of a stream");
-  decode_chunk (buf, len, &chunk);
-  bool cancel = chunk.cancel;
-  xdr_free ((xdrproc_t) xdr_gc_chunk, (char *) &chunk);
+  int cancel;
+  const char *data;
+  size_t data_len;
+  read_chunk_frame (&buf, &cap, &len);
+  decode_chunk (buf, len, &cancel, &data, &data_len);
   if (!cancel)
     channel_fatal ("the host sent data during a download");
   gc_d_debug ("the host cancelled the stream");
@@ -326,6 +377,85 @@ send_file_write (const void *buf, size_t len)
     len -= n;
   }
   return 0;
+}
+
+/* FileOut: see daemon.h.  The data moves file -> pipe -> channel with
+ * splice(2): never copied into the daemon, and the port's driver takes
+ * the pipe's pages as they are (or copies each once in the kernel),
+ * one virtqueue buffer a chunk instead of one each 32 KiB write. */
+ssize_t
+send_file_splice (int fd, off_t offset, size_t len)
+{
+  static int p[2] = { -1, -1 };
+  static const char zeroes[4];
+  size_t done = 0;
+
+  if (p[0] == -1) {
+    if (pipe2 (p, O_CLOEXEC) == -1) {
+      errno = EINVAL;           /* send it the other way */
+      return -1;
+    }
+    if (fcntl (p[1], F_SETPIPE_SZ, GC_CHUNK_MAX) < GC_CHUNK_MAX) {
+      close (p[0]);
+      close (p[1]);
+      p[0] = p[1] = -1;
+      errno = EINVAL;
+      return -1;
+    }
+  }
+  while (done < len) {
+    if (core_cancelled ())
+      return -2;
+    size_t want = len - done > GC_CHUNK_MAX ? GC_CHUNK_MAX : len - done;
+    size_t got = 0;
+    int err = 0;
+    while (got < want) {
+      ssize_t r = splice (fd, &offset, p[1], NULL, want - got, SPLICE_F_MOVE);
+      if (r == -1 && errno == EINTR)
+        continue;
+      if (r == -1) {
+        err = errno;
+        break;
+      }
+      if (r == 0)
+        break;                  /* the end of the file */
+      got += r;
+    }
+    if (err && got == 0 && done == 0) {
+      errno = err;              /* nothing sent (EINVAL: cannot splice) */
+      return -1;
+    }
+    if (got > 0) {
+      char head[4 + CHUNK_HEAD];
+      size_t padded = (got + 3) & ~(size_t) 3;
+      put_be32 (head, CHUNK_HEAD + padded);
+      put_be32 (head + 4, 0);
+      put_be32 (head + 8, got);
+      write_channel (head, sizeof head);
+      for (size_t sent = 0; sent < got; ) {
+        ssize_t r = splice (p[0], NULL, gc_d_channel, NULL, got - sent,
+                            SPLICE_F_MOVE);
+        if (r == -1 && (errno == EINTR || errno == EAGAIN))
+          continue;
+        if (r <= 0) {
+          perror ("guestcelld: splice to the channel");
+          exit (EXIT_FAILURE);
+        }
+        sent += r;
+      }
+      if (padded > got)
+        write_channel (zeroes, padded - got);
+      done += got;
+    }
+    if (err) {
+      /* Some data went: never EINVAL ("nothing sent") now. */
+      errno = err == EINVAL ? EIO : err;
+      return -1;
+    }
+    if (got < want)
+      break;
+  }
+  return done;
 }
 
 /* Ends (cancel 0) or cancels (1) the outgoing stream.  0. */

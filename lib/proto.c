@@ -420,6 +420,10 @@ sock_write (struct call *st, const char *buf, size_t n)
     if (r == -1) {
       if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
         continue;
+      /* The appliance went away: say why if qemu is gone. */
+      if ((errno == EPIPE || errno == ECONNRESET) &&
+          gc_int_explain_qemu_exit (g, st->c->name))
+        return -1;
       gc_int_perror (g, "%s: write to the appliance", st->c->name);
       return -1;
     }
@@ -576,7 +580,8 @@ poll_early_reply (struct call *st)
 }
 
 /* FileIn: stream c->fd_in in chunks.  0: the whole stream was sent, the
- * reply is next; 1: the daemon replied early with an error (recorded);
+ * reply is next; 1: the daemon replied early with an error (recorded,
+ * and a cancel chunk sent to end the stream it drains);
  * 2: reading the local fd failed, a cancel chunk was sent, the local
  * error is in *local_errno; -1 broken. */
 static int
@@ -588,6 +593,13 @@ stream_in (struct call *st, int *local_errno)
     return -1;
   for (;;) {
     int r = poll_early_reply (st);
+    if (r == 1) {
+      /* The daemon gave up (a full disk...): it drains the stream up to
+       * its end, which we send now instead of the rest of the data. */
+      if (send_end_chunk (st, 1) == -1)
+        return -1;
+      return 1;
+    }
     if (r != 0)
       return r;
 

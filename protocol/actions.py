@@ -280,6 +280,23 @@ ACTIONS = [
     # --- LUKS keys (procedures 110-119) ---
 
     # --- tree copy: virt-copy-in, virt-copy-out (procedures 120-129) ---
+    (120, "copy_in", "RVoid", [("Pathname", "directory")],
+     ["FileIn", "Writes"],
+     "Extract a tree stream (common/utils/treestream.h) from the caller "
+     "below an existing guest directory: every entry with the stream's "
+     "owner, mode and times, device nodes and setuid bits included; "
+     "regular files are linked into place only when whole and synced "
+     "(after a crash a file is absent or whole).  Existing directories "
+     "are entered and keep their own metadata; other existing entries of "
+     "the same name are replaced."),
+    (121, "copy_out", "RVoid", [("StringList", "paths"), ("Bool", "measure")],
+     ["FileOut", "Progress"],
+     "Stream guest paths to the caller as one tree stream: each path's "
+     "last component as an entry of the stream's root (not followed if "
+     "it is a symbolic link), and for a path that is \"/\" or ends in "
+     "\"/.\" the directory's contents.  Sockets are skipped with a "
+     "warning in the stream.  With measure, the data's total size is "
+     "found first, for the progress frames."),
 
     # --- file replacement: virt-edit (procedures 130-139) ---
     (130, "replace", "RVoid",
