@@ -266,6 +266,11 @@ copy_range (const struct range *r, const char *in, const char *in_fmt,
   argv[n++] = rz_opts.no_sparse ? "0" : "4k";
   if (!rz_opts.no_sparse)
     argv[n++] = "--target-is-zero";
+  const char *rate = getenv ("GUESTCELL_RESIZE_RATE");
+  if (rate && rate[0]) {
+    argv[n++] = "-r";
+    argv[n++] = rate;
+  }
   argv[n++] = "--image-opts";
   argv[n++] = src;
   argv[n++] = "--target-image-opts";
@@ -279,6 +284,23 @@ copy_range (const struct range *r, const char *in, const char *in_fmt,
                            true, copy_progress, cp);
   cp->done += r->len;
   return ret;
+}
+
+/* See resize.h. */
+int
+rz_check_rate (void)
+{
+  const char *rate = getenv ("GUESTCELL_RESIZE_RATE");
+  if (rate == NULL || rate[0] == '\0')
+    return 0;
+  size_t d = strspn (rate, "0123456789");
+  if (d == 0 || (rate[d] && (strchr ("KMG", rate[d]) == NULL ||
+                             rate[d + 1] != '\0'))) {
+    rz_error ("GUESTCELL_RESIZE_RATE=%s: expected bytes a second, with K, M "
+              "or G", rate);
+    return -1;
+  }
+  return 0;
 }
 
 /* See resize.h. */

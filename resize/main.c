@@ -467,6 +467,8 @@ run (int argc, char **argv)
   }
   if (rz_check_options () == -1 || rz_machine_readable_open () == -1)
     return GC_EXIT_USAGE;
+  if (rz_check_rate () == -1)
+    return GC_EXIT_ERROR;
 
   struct stat si, so;
   if (stat (in, &si) == 0 && stat (out, &so) == 0 &&

@@ -143,6 +143,9 @@ extern const char *rz_outname (int num);
  * after printing the error (or silently after a signal). */
 extern int rz_copy (const struct rz_layout *l, const char *in,
                     const char *in_fmt, const char *out, const char *out_fmt);
+/* Check GUESTCELL_RESIZE_RATE (the copy's speed limit); -1 after
+ * printing the error. */
+extern int rz_check_rate (void);
 /* Write (sign true) or zero OUTDISK's table signatures with qemu-io,
  * then flush it.  -1 after printing the error. */
 extern int rz_sign_table (const char *out, const char *out_fmt, bool gpt,
