@@ -37,12 +37,6 @@
 #include "strutils.h"
 #include "resize.h"
 
-struct rz_options rz_opts = {
-  .resize = EMPTY_VECTOR, .resize_force = EMPTY_VECTOR,
-  .delete = EMPTY_VECTOR, .ignore = EMPTY_VECTOR, .lvs = EMPTY_VECTOR,
-  .alignment = 128,
-};
-
 enum {
   OPT_EXPAND = 1, OPT_SHRINK, OPT_RESIZE, OPT_RESIZE_FORCE, OPT_DELETE,
   OPT_IGNORE, OPT_LV_EXPAND, OPT_ALIGN_FIRST, OPT_NO_COPY_BOOT_LOADER,

@@ -32,6 +32,13 @@
 #include "strutils.h"
 #include "resize.h"
 
+/* See resize.h: main.c fills it from the command line. */
+struct rz_options rz_opts = {
+  .resize = EMPTY_VECTOR, .resize_force = EMPTY_VECTOR,
+  .delete = EMPTY_VECTOR, .ignore = EMPTY_VECTOR, .lvs = EMPTY_VECTOR,
+  .alignment = 128,
+};
+
 static const char bios_boot_guid[] = "21686148-6449-6e6f-744e-656564454649";
 static const char esp_guid[] = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b";
 
@@ -507,10 +514,10 @@ place (struct rz_layout *l, uint64_t *end)
       start = align_up (pos, align);
     if (p->fixed) {
       if (pos > p->start) {
-        rz_error ("/dev/sda%d would have to move (it ends at byte %" PRIu64
-                  " now), but /dev/sda%d after it is a %s partition, which "
-                  "stays where it is", prev->num, pos, p->num,
-                  p->type[0] == '2' ? "BIOS boot" : "EFI system");
+        rz_error ("/dev/sda%d cannot end at sector %" PRIu64 ": /dev/sda%d "
+                  "after it is %s partition, which never moves (a boot "
+                  "loader may know its place)", prev->num, pos / SECTOR,
+                  p->num, p->type[0] == '2' ? "a BIOS boot" : "an EFI system");
         return -1;
       }
       start = p->start;
@@ -577,10 +584,10 @@ check_fits (const struct rz_layout *l, const struct rz_part *p,
   if ((uint64_t) p->needed > p->new_size) {
     rz_human (p->new_size, a);
     rz_human (p->needed, b);
-    rz_error ("%s /dev/sda%d: it cannot be made %s: its %s content uses %s "
-              "(%" PRIi64 " bytes): shrink the content first (resize2fs, "
-              "pvresize, ntfsresize...)", how, p->num, a,
-              p->content[0] ? p->content : "", b, p->needed);
+    rz_error ("%s /dev/sda%d: it cannot be made %s: its %s content needs "
+              "%s (%" PRIi64 " bytes): shrink the content first (resize2fs, "
+              "pvresize, ntfsresize...)", how, p->num, a, p->content, b,
+              p->needed);
     return -1;
   }
   return 0;
