@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "options.h"
+#include "strutils.h"
 #include "resize.h"
 
 /* See resize.h. */
@@ -40,7 +41,19 @@ grow (gc_h *g, const char *device, const char *expected)
   CLEANUP_FREE char *method = gc_resize_content (g, device,
                                                  rz_opts.ntfsresize_force);
   if (method == NULL) {
-    rz_handle_error (g);
+    const char *msg = gc_last_error (g);
+    if (gc_get_state (g) != GC_STATE_READY || gc_tool_interrupted () ||
+        msg == NULL)
+      rz_handle_error (g);
+    else {
+      /* The daemon names its action: the user asked for a resize. */
+      if (gc_str_prefix (msg, "resize_content: "))
+        msg += strlen ("resize_content: ");
+      rz_error ("growing %s%s", msg,
+                strstr (msg, "scheduled for check") ?
+                " (--ntfsresize-force grows it anyway: Windows then checks "
+                "it at its next boot)" : "");
+    }
     return -1;
   }
   if (strcmp (method, expected) != 0)
