@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "options.h"
@@ -378,10 +379,15 @@ resize (const char *in, const char *out)
   if (code != GC_EXIT_OK || rz_opts.dry_run)
     goto out;
 
+  struct timespec t0, t1;
+  clock_gettime (CLOCK_MONOTONIC, &t0);
   if (rz_copy (&l, in, in_fmt, out, out_fmt) == -1) {
     code = GC_EXIT_ERROR;
     goto out;
   }
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  rz_message ("Copied the partitions in %.1f s", (t1.tv_sec - t0.tv_sec) +
+              (t1.tv_nsec - t0.tv_nsec) / 1e9);
   if (gc_tool_interrupted () ||
       rz_sign_table (out, out_fmt, l.gpt, plan.out_size, true) == -1) {
     state = OUT_SIGNED;         /* perhaps partly: wipe it */
