@@ -385,9 +385,6 @@ resize (const char *in, const char *out)
     code = GC_EXIT_ERROR;
     goto out;
   }
-  clock_gettime (CLOCK_MONOTONIC, &t1);
-  rz_message ("Copied the partitions in %.1f s", (t1.tv_sec - t0.tv_sec) +
-              (t1.tv_nsec - t0.tv_nsec) / 1e9);
   if (gc_tool_interrupted () ||
       rz_sign_table (out, out_fmt, l.gpt, plan.out_size, true) == -1) {
     state = OUT_SIGNED;         /* perhaps partly: wipe it */
@@ -395,6 +392,9 @@ resize (const char *in, const char *out)
     goto out;
   }
   state = OUT_SIGNED;
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  rz_message ("Copied the partitions and flushed %s in %.1f s", out,
+              (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
   if (rz_needs_second_launch (&l)) {
     code = rz_grow_contents (&l, out, out_fmt);
     if (code != GC_EXIT_OK)

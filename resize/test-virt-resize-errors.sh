@@ -9,7 +9,8 @@
 #   - usage: no disks, conflicting options, a bad SIZE, the same file
 #     twice, bad --machine-readable and --unknown-filesystems (exit 2);
 #   - OUTDISK missing; INDISK held by a running VM (refused before any
-#     launch); a too small OUTDISK; a PART that does not exist (exit 1);
+#     launch); a too small OUTDISK; a PART that does not exist; an
+#     INDISK without a partition table (exit 1);
 #   - SIGTERM and SIGINT during the copy (slowed with
 #     GUESTCELL_RESIZE_RATE), qemu killed in the second launch, qemu
 #     killed in the first launch (nothing written yet).
@@ -104,14 +105,22 @@ expect_one_error '^virt-resize: error: --expand /dev/sda3: INDISK has no partiti
 [ "$(sum "$T/out.img")" = "$out_sum" ] || fail "no such PART: OUTDISK changed"
 ok "no such partition: '$(cat "$T/err")'"
 
+# An INDISK without a partition table.
+run "$vr" "$T/a.img" "$T/out.img"
+expect_rc 1
+expect_one_error "^virt-resize: error: .*/a.img: no partition table$"
+[ "$(sum "$T/out.img")" = "$out_sum" ] || fail "no partition table: OUTDISK changed"
+ok "no partition table: '$(cat "$T/err")'"
+
 # An interrupted run: started in the background, stopped by sig at the
 # moment the line matching when appears on its stdout (or by killing
 # its qemu if sig is "qemu").
 interrupt ()
 {
   local sig="$1" when="$2" pid
-  rm -f "$T/out.img"
+  rm -f "$T/out.img" "$T/out" "$T/err"
   truncate -s 1G "$T/out.img"
+  : > "$T/out"
   set +e
   GUESTCELL_RESIZE_RATE=2M "$vr" --expand /dev/sda2 \
     --LV-expand /dev/debian-vg/root "$deb" "$T/out.img" > "$T/out" 2> "$T/err" &

@@ -9,7 +9,9 @@
 # GUID, name and attributes kept, the disk GUID kept, the backup GPT at
 # the new end, the BIOS boot and EFI system partitions in place, the
 # boot loader copied, xfs grown; then with --no-copy-boot-loader and no
-# change of content (one launch): the boot loader left out.  The
+# change of content (one launch): the boot loader left out; with
+# --no-sparse onto old data and --ignore: partitions byte for byte, the
+# ignored one zeroed.  The
 # fedora-btrfs guest with --expand of its btrfs.  After each: the table
 # is valid and every filesystem clean, virt-df and virt-cat see the new
 # sizes and the known files, the input is unchanged.
@@ -96,6 +98,20 @@ cmp -i $((34 * 512)):0 -n $((2014 * 512)) "$T/out2.img" /dev/zero ||
   fail "--no-extra-partition: sda4 changed"
 [ -z "$(part_field "$T/out2.img" 5 start)" ] || fail "an extra partition was made"
 ok "--no-copy-boot-loader: boot code and gap left zero, one launch"
+
+# --no-sparse onto a disk full of old data (0xff), --ignore of /boot:
+# the partitions come out byte for byte, the ignored one zeroed.
+tr '\0' '\377' < /dev/zero | head -c 700M > "$T/out3.img"
+run "$vr" --no-sparse --ignore /dev/sda3 --no-extra-partition "$T/in.img" "$T/out3.img"
+expect_rc 0
+no_errors "--no-sparse"
+check_resized "$T/out3.img"
+cmp -i $((471040 * 512)) -n $((837632 * 512)) "$T/in.img" "$T/out3.img" ||
+  fail "--no-sparse: sda4 differs from the input's"
+cmp -i $((208896 * 512)):0 -n $((262144 * 512)) "$T/out3.img" /dev/zero ||
+  fail "--no-sparse --ignore: sda3 is not zeroed"
+ok "--no-sparse over old data: sda4 byte for byte, the ignored sda3 zeroed"
+rm "$T/out3.img"
 
 # btrfs: fedora-btrfs (EFI system, ext4 /boot, btrfs with subvolumes).
 fb="$(guest fedora-btrfs)"
