@@ -120,10 +120,12 @@ crc32_ieee (const unsigned char *p, size_t n)
   return c ^ 0xffffffff;
 }
 
+/* All of n bytes at off, read or written; -1 with errno (EIO for a
+ * short transfer). */
 static int
-read_at (int fd, void *buf, size_t n, uint64_t off)
+io_at (int fd, void *buf, size_t n, uint64_t off, bool write)
 {
-  ssize_t r = pread (fd, buf, n, off);
+  ssize_t r = write ? pwrite (fd, buf, n, off) : pread (fd, buf, n, off);
   if (r == -1)
     return -1;
   if ((size_t) r != n) {
@@ -131,6 +133,18 @@ read_at (int fd, void *buf, size_t n, uint64_t off)
     return -1;
   }
   return 0;
+}
+
+static int
+read_at (int fd, void *buf, size_t n, uint64_t off)
+{
+  return io_at (fd, buf, n, off, false);
+}
+
+static int
+write_at (int fd, const void *buf, size_t n, uint64_t off)
+{
+  return io_at (fd, (void *) buf, n, off, true);
 }
 
 static bool
@@ -637,19 +651,6 @@ set_mbr_entry (unsigned char *e, const unsigned char *src, unsigned type,
   put_chs (e + 5, start + sectors - 1);
   put_le32 (e + 8, start);
   put_le32 (e + 12, sectors);
-}
-
-static int
-write_at (int fd, const void *buf, size_t n, uint64_t off)
-{
-  ssize_t r = pwrite (fd, buf, n, off);
-  if (r == -1)
-    return -1;
-  if ((size_t) r != n) {
-    errno = EIO;
-    return -1;
-  }
-  return 0;
 }
 
 /* Linux filesystem data, as stored (mixed-endian). */

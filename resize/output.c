@@ -133,80 +133,58 @@ log_json (const char *type, const char *msg)
   json_decref (o);
 }
 
-/* Format a message as one safe line; NULL on ENOMEM. */
-static char *
-vformat (const char *fs, va_list ap)
-{
-  CLEANUP_FREE char *msg = NULL;
-  if (vasprintf (&msg, fs, ap) == -1)
-    return NULL;
-  return gc_utf8_safe_line (msg, strlen (msg));
-}
+/* How each kind of message is shown. */
+enum kind { MESSAGE, INFO, WARNING, ERROR };
+static const char *const kind_json[] = { "message", "info", "warning",
+                                         "error" };
 
-/* See resize.h. */
-void
-rz_message (const char *fs, ...)
+/* Format a message as one safe line, log it as JSON, and show it. */
+static void
+emit (enum kind kind, const char *fs, va_list ap)
 {
-  va_list ap;
-  va_start (ap, fs);
-  CLEANUP_FREE char *msg = vformat (fs, ap);
-  va_end (ap);
-  if (msg == NULL)
+  CLEANUP_FREE char *raw = NULL, *msg = NULL;
+  if (vasprintf (&raw, fs, ap) == -1 ||
+      (msg = gc_utf8_safe_line (raw, strlen (raw))) == NULL)
     return;
-  log_json ("message", msg);
-  if (!rz_opts.quiet) {
-    struct timespec t;
-    clock_gettime (CLOCK_MONOTONIC, &t);
-    double s = (t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9;
-    printf ("[%6.1f] %s\n", s, msg);
-    fflush (stdout);
-  }
-}
-
-/* See resize.h. */
-void
-rz_info (const char *fs, ...)
-{
-  va_list ap;
-  va_start (ap, fs);
-  CLEANUP_FREE char *msg = vformat (fs, ap);
-  va_end (ap);
-  if (msg == NULL)
-    return;
-  log_json ("info", msg);
-  if (!rz_opts.quiet) {
+  log_json (kind_json[kind], msg);
+  switch (kind) {
+  case MESSAGE:
+  case INFO:
+    if (rz_opts.quiet)
+      return;
+    if (kind == MESSAGE) {
+      struct timespec t;
+      clock_gettime (CLOCK_MONOTONIC, &t);
+      printf ("[%6.1f] ", (t.tv_sec - t0.tv_sec) +
+              (t.tv_nsec - t0.tv_nsec) / 1e9);
+    }
     printf ("%s\n", msg);
     fflush (stdout);
+    return;
+  case WARNING:
+    gc_tool_warning ("%s", msg);
+    return;
+  case ERROR:
+    gc_tool_error ("%s", msg);
+    return;
   }
 }
 
-/* See resize.h. */
-void
-rz_warning (const char *fs, ...)
-{
-  va_list ap;
-  va_start (ap, fs);
-  CLEANUP_FREE char *msg = vformat (fs, ap);
-  va_end (ap);
-  if (msg == NULL)
-    return;
-  log_json ("warning", msg);
-  gc_tool_warning ("%s", msg);
-}
+#define EMITTER(name, kind)                     \
+  void                                          \
+  name (const char *fs, ...)                    \
+  {                                             \
+    va_list ap;                                 \
+    va_start (ap, fs);                          \
+    emit (kind, fs, ap);                        \
+    va_end (ap);                                \
+  }
 
 /* See resize.h. */
-void
-rz_error (const char *fs, ...)
-{
-  va_list ap;
-  va_start (ap, fs);
-  CLEANUP_FREE char *msg = vformat (fs, ap);
-  va_end (ap);
-  if (msg == NULL)
-    return;
-  log_json ("error", msg);
-  gc_tool_error ("%s", msg);
-}
+EMITTER (rz_message, MESSAGE)
+EMITTER (rz_info, INFO)
+EMITTER (rz_warning, WARNING)
+EMITTER (rz_error, ERROR)
 
 /* See resize.h. */
 int

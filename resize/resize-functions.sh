@@ -19,6 +19,9 @@
 #   signed IMAGE     true if the MBR signature 0x55AA is in sector 0
 #                    (and for GPT, "EFI PART" in both headers)
 #   sum FILE         its sha256
+#   refused OUTDISK REGEX ARG...
+#                    virt-resize ($vr) ARG... fails with status 1 and one
+#                    error line matching REGEX, OUTDISK left as it was
 
 check_resized ()
 {
@@ -93,4 +96,15 @@ signed ()
 sum ()
 {
   sha256sum < "$1" | cut -d' ' -f1
+}
+
+refused ()
+{
+  local out="$1" re="$2" before
+  shift 2
+  before="$(sum "$out")"
+  run "$vr" "$@"
+  expect_rc 1
+  expect_one_error "$re"
+  [ "$(sum "$out")" = "$before" ] || fail "OUTDISK changed: virt-resize $*"
 }

@@ -58,18 +58,13 @@ ok "--shrink: sda1 64 MiB smaller, the others moved, contents intact"
 
 # Too small even with --shrink: one line, OUTDISK unchanged.
 truncate -s 384M "$T/small.img"
-small_sum="$(sum "$T/small.img")"
-run "$vr" --shrink /dev/sda1 "$sh" "$T/small.img"
-expect_rc 1
-expect_one_error '^virt-resize: error: OUTDISK is too small: 384.0M \(402653184 bytes\); it needs at least [0-9.]+M \([0-9]+ bytes\), even with --shrink$'
-[ "$(sum "$T/small.img")" = "$small_sum" ] || fail "too small: OUTDISK changed"
+refused "$T/small.img" '^virt-resize: error: OUTDISK is too small: 384.0M \(402653184 bytes\); it needs at least [0-9.]+M \([0-9]+ bytes\), even with --shrink$' \
+  --shrink /dev/sda1 "$sh" "$T/small.img"
 ok "too small even with --shrink: $(cat "$T/err")"
 
 # --resize below the filesystem: refused, OUTDISK unchanged.
-run "$vr" --resize /dev/sda1=80M "$sh" "$T/small.img"
-expect_rc 1
-expect_one_error '^virt-resize: error: --resize /dev/sda1: it cannot be made 80.0M: its ext4 content needs 100.0M'
-[ "$(sum "$T/small.img")" = "$small_sum" ] || fail "--resize: OUTDISK changed"
+refused "$T/small.img" '^virt-resize: error: --resize /dev/sda1: it cannot be made 80.0M: its ext4 content needs 100.0M' \
+  --resize /dev/sda1=80M "$sh" "$T/small.img"
 ok "--resize below the filesystem: one line, exit 1"
 
 # --delete sda2: sda3 becomes sda2, an extra sda3 takes the space.
