@@ -205,6 +205,9 @@ run_qemu_tool (char *const *argv, const char *what, bool interruptible,
       }
     }
   }
+  for (int i = 0; i < 2; ++i)
+    if (fds[i].fd != -1)
+      close (fds[i].fd);
   while (waitpid (pid, &status, 0) == -1 && errno == EINTR)
     ;
   err[elen] = '\0';

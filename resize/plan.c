@@ -633,9 +633,13 @@ rz_plan (struct rz_layout *l, uint64_t out_size, struct rz_plan *plan)
   if (l->gpt)
     plan->usable_end = plan->out_size > l->backup ?
       plan->out_size - l->backup : 0;
-  else
+  else {
     plan->usable_end = plan->out_size < (UINT64_C (1) << 41) ?
       plan->out_size : UINT64_C (1) << 41;
+    if (plan->usable_end < plan->out_size)
+      rz_warning ("OUTDISK is bigger than an MBR partition table can use "
+                  "(2 TiB): the rest stays unused");
+  }
 
   for (size_t i = 0; i < l->nparts; ++i) {
     struct rz_part *p = &l->parts[i];
