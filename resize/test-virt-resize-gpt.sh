@@ -101,7 +101,7 @@ ok "--no-copy-boot-loader: boot code and gap left zero, one launch"
 
 # --no-sparse onto a disk full of old data (0xff), --ignore of /boot:
 # the partitions come out byte for byte, the ignored one zeroed.
-tr '\0' '\377' < /dev/zero | head -c 700M > "$T/out3.img"
+head -c 700M /dev/zero | tr '\0' '\377' > "$T/out3.img"
 run "$vr" --no-sparse --ignore /dev/sda3 --no-extra-partition "$T/in.img" "$T/out3.img"
 expect_rc 0
 no_errors "--no-sparse"
