@@ -263,6 +263,11 @@ copy_range (const struct range *r, const char *in, const char *in_fmt,
   argv[n++] = "convert";
   argv[n++] = "-p";
   argv[n++] = "-n";
+  /* Out-of-order writes, more requests in flight: the windows are
+   * written whole before anyone reads them. */
+  argv[n++] = "-W";
+  argv[n++] = "-m";
+  argv[n++] = "16";
   /* Sparse: zeros are not written on an OUTDISK assumed zero (as
    * libguestfs assumes it); --no-sparse writes every byte. */
   argv[n++] = "-S";
