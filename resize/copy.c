@@ -119,6 +119,12 @@ run_qemu_tool (char *const *argv, const char *what, bool interruptible,
   char err[ERR_MAX + 1], out[256];
   size_t elen = 0, olen = 0;
 
+  if (gc_opts.verbose) {
+    fprintf (stderr, "%s: run:", gc_opts.program_name);
+    for (size_t i = 0; argv[i]; ++i)
+      fprintf (stderr, " %s", argv[i]);
+    fputc ('\n', stderr);
+  }
   if (pipe2 (pout, O_CLOEXEC) == -1)
     goto sys_error;
   if (pipe2 (perr, O_CLOEXEC) == -1) {
