@@ -49,6 +49,14 @@ usage '--LV-expand root: expected a logical volume as /dev/VG/LV' \
 usage 'INDISK and OUTDISK are the same file' "$T/a.img" "$T/a.img"
 ok "usage errors: exit 2, one error line each"
 
+# --machine-readable alone: the capabilities, one a line.
+run "$vr" --machine-readable
+expect_rc 0
+[ "$(head -n 1 "$T/out")" = virt-resize ] && grep -qx ntfsresize-force "$T/out" &&
+  grep -qx btrfs "$T/out" && [ ! -s "$T/err" ] ||
+  { cat "$T/out" "$T/err"; fail "--machine-readable alone"; }
+ok "--machine-readable alone: $(tr '\n' ' ' < "$T/out")"
+
 run "$vr" "$T/a.img" "$T/nosuch.img"
 expect_rc 1
 expect_one_error "^virt-resize: error: .*/nosuch.img: No such file or directory \\(make OUTDISK first"
