@@ -100,7 +100,7 @@ hwm_of ()                          # PID -> $hwm, $rss (0 if gone), $state
 descendants ()                     # PID -> every descendant's pid
 {
   local k ks=""
-  read -r ks < "/proc/$1/task/$1/children" 2>/dev/null || true
+  read -r ks 2>/dev/null < "/proc/$1/task/$1/children" || true
   for k in $ks; do echo $k; descendants $k; done
 }
 run_one ()

@@ -169,6 +169,13 @@ extern char **gc_d_luks_mappings (void);
 /* A copy of a tool's message with the appliance's disk names
  * (/dev/vdX...) replaced by the user's (/dev/sdX...); NULL on ENOMEM. */
 extern char *gc_d_names_to_user (const char *msg);
+/* 0 if an appliance device name (/dev/vdb) is a whole guest disk; else
+ * -1 after replying (EINVAL, naming the user's device).  (parted.c) */
+extern int gc_d_check_whole_disk (const char *device);
+/* Run lvm with arguments (NULL-terminated) under our configuration;
+ * *out if out is not NULL (caller frees).  -1 after replying with
+ * lvm's message.  (lvm.c) */
+extern int gc_d_lvm (char **out, char *const *args);
 /* Wait (bounded) until every partition the kernel knows of on the disk
  * (appliance name, e.g. /dev/vdb) has its node in /dev. */
 extern void gc_d_wait_partitions (const char *disk);

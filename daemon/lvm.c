@@ -562,3 +562,10 @@ do_internal_lvm_many (const char *device, const char *vgname, int count)
   unlink (cfg);
   return r;
 }
+
+/* See daemon.h. */
+int
+gc_d_lvm (char **out, char *const *args)
+{
+  return run_lvm (out, args);
+}

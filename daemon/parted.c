@@ -49,9 +49,9 @@ run_parted (const char *device, char *const *argv)
   return 0;
 }
 
-/* Partitions are made on whole disks only. */
-static int
-check_whole_disk (const char *device)
+/* See daemon.h.  Partitions are made on whole disks only. */
+int
+gc_d_check_whole_disk (const char *device)
 {
   char *const *d = gc_d_guest_disks ();
   for (size_t i = 0; d[i]; ++i)
@@ -77,7 +77,7 @@ do_part_init (const char *device, const char *parttype)
                             "type (msdos or gpt)", parttype);
     return -1;
   }
-  if (check_whole_disk (device) == -1)
+  if (gc_d_check_whole_disk (device) == -1)
     return -1;
   char *argv[] = { "parted", "-s", "--", (char *) device, "mklabel",
                    (char *) label, NULL };
@@ -91,7 +91,7 @@ do_part_add (const char *device, const char *prlogex, int64_t startsect,
 {
   char start[32], end[32];
 
-  if (check_whole_disk (device) == -1)
+  if (gc_d_check_whole_disk (device) == -1)
     return -1;
   if (startsect < 0 || endsect < -1 || (endsect >= 0 && endsect < startsect)) {
     reply_with_error_errno (EINVAL, "part_add: invalid sectors %" PRIi64
@@ -133,7 +133,7 @@ do_mbr_set_id (const char *device, int64_t id)
   const char *udev = user ? user : device;
   unsigned char mbr[512];
 
-  if (check_whole_disk (device) == -1)
+  if (gc_d_check_whole_disk (device) == -1)
     return -1;
   if (id < 0 || id > 0xffffffffLL) {
     reply_with_error_errno (EINVAL, "mbr_set_id: %" PRIi64 ": the disk "
@@ -174,7 +174,7 @@ mbr_entry_set (const char *device, int partnum, size_t field, int value)
   const char *udev = user ? user : device;
   unsigned char mbr[512];
 
-  if (check_whole_disk (device) == -1)
+  if (gc_d_check_whole_disk (device) == -1)
     return -1;
   if (partnum < 1 || partnum > 4) {
     reply_with_error_errno (EINVAL, "%s: %s: partition %d: only primary "
@@ -250,7 +250,7 @@ do_part_set_name (const char *device, int partnum, const char *name)
                               "printable ASCII");
       return -1;
     }
-  if (check_whole_disk (device) == -1)
+  if (gc_d_check_whole_disk (device) == -1)
     return -1;
   if (partnum < 1 || partnum > 128) {
     reply_with_error_errno (EINVAL, "part_set_name: %d: no such partition "

@@ -74,6 +74,17 @@ struct gc_drive_opts {
 extern int gc_add_drive (gc_h *g, const char *filename,
                          const struct gc_drive_opts *opts);
 
+/* The format of the index'th drive added ("raw", "qcow2"...: as given,
+ * or as probed), owned by the handle; NULL if there is no such drive.
+ * A tool that hands the image to another qemu program (virt-resize's
+ * copy) gives it this, so the image is never probed by that program. */
+extern const char *gc_drive_format (gc_h *g, size_t index);
+/* 1 if a qemu process holds the image (any of qemu's image locks; with
+ * writers_only, only a writer's), 0 if not, -1 if it cannot be told
+ * (errno).  A tool that must not read a running guest's disk checks it
+ * before adding the drive. */
+extern int gc_image_in_use (const char *filename, int writers_only);
+
 /* Keys of encrypted (LUKS) volumes.  gc_scan_volumes (and so
  * gc_find_roots and inspection) calls cb once for each LUKS volume it
  * finds, with our name of the device (/dev/sda2, /dev/VG/LV) and its

@@ -123,6 +123,20 @@ gc_get_tmpdir (gc_h *g)
   return g->tmpdir;
 }
 
+/* See guestcell.h. */
+const char *
+gc_drive_format (gc_h *g, size_t index)
+{
+  return index < g->drives.len ? g->drives.ptr[index].format : NULL;
+}
+
+/* See guestcell.h. */
+int
+gc_image_in_use (const char *filename, int writers_only)
+{
+  return gc_int_image_in_use (filename, writers_only);
+}
+
 void
 gc_free_strings (char **list)
 {

@@ -347,6 +347,79 @@ ACTIONS = [
      "(security.capability), user.*..."),
 
     # --- virt-resize (procedures 140-159) ---
+    (140, "resize_layout", "RStringList", [("Device", "disk")], [],
+     "The partition table of a whole disk, as virt-resize plans with it.  "
+     "Six strings about the disk: the table type (dos or gpt), the disk's "
+     "size, the byte where the boot loader area begins (after the primary "
+     "table), the first byte a partition may use, the bytes the backup GPT "
+     "takes at the end (0 for dos) and the number of entries of the table; "
+     "then seven for each partition, sorted by start: its number, its kind "
+     "(primary, extended or logical), its start and size in bytes, its "
+     "type (dos: the type byte, 0xHH; gpt: the type GUID), its flags in "
+     "hex (dos: the status byte; gpt: the attribute bits) and the blkid "
+     "TYPE of its content (\"\" if none).  Sizes in bytes; 512-byte "
+     "sectors only.  A GPT whose primary header is damaged is read from "
+     "its backup."),
+    (141, "resize_fs_size", "RInt64", [("Device", "device")], [],
+     "The bytes the content of a partition or LV needs from its start, "
+     "as its own structures say: an ext2/3/4 filesystem's blocks "
+     "(dumpe2fs), an xfs or btrfs filesystem's size (xfs_db, btrfs "
+     "inspect-internal), an NTFS volume and its backup boot sector, an "
+     "LVM physical volume's recorded size; 0 for a swap area (virt-resize "
+     "recreates it).  Fails with ENOTSUP for any other content."),
+    (142, "resize_write_table", "RStringList",
+     [("Device", "source"), ("Device", "dest"), ("StringList", "partitions"),
+      ("Bool", "bootcode")], ["Writes"],
+     "Write on the whole disk dest the partition table of the whole disk "
+     "source with its partitions moved, resized, renumbered or added: "
+     "each string is OUT:SRC:START:SECTORS (partition SRC of source "
+     "becomes partition OUT of dest, from sector START for SECTORS "
+     "sectors; SRC 0: a new empty Linux data partition).  Everything else "
+     "of an entry is copied byte for byte (dos: status and type bytes; "
+     "gpt: type and partition GUIDs, attributes, name), and so are the "
+     "MBR disk signature and the GPT disk GUID; the boot code of sector 0 "
+     "if bootcode is true (else zeros).  A GPT gets its backup at dest's "
+     "end.  Logical partitions are not listed: they travel inside their "
+     "extended partition's bytes.  The table is written inert: the MBR's "
+     "0x55AA and the GPT headers' \"EFI PART\" signatures are left "
+     "zero, so nothing sees a partition until virt-resize writes them once "
+     "the partitions' contents are copied.  Returns warnings."),
+    (143, "resize_content", "RString",
+     [("Device", "device"), ("Bool", "ntfsforce")], ["Writes"],
+     "Grow the content of a partition or LV to fill it, with its own "
+     "tool: ext2/3/4 (e2fsck -f -p, then resize2fs), xfs (mounted, "
+     "xfs_growfs), btrfs (mounted, btrfs filesystem resize max), NTFS "
+     "(ntfsresize, with --force if ntfsforce), swap (mkswap keeping its "
+     "UUID and label), an LVM physical volume (pvresize).  Returns the "
+     "method used, or \"\" for content it cannot grow (nothing done)."),
+    (144, "resize_lv_expand", "RBool", [("Device", "lv")], ["Writes"],
+     "Grow an LVM logical volume (/dev/VG/LV) over all the free space of "
+     "its volume group (lvextend -l +100%FREE); false if there was none."),
+    (145, "part_verify", "RStringList", [("Device", "disk")], [],
+     "Check a whole disk's partition table with an independent tool, "
+     "changing nothing: sgdisk -v for GPT, sfdisk --verify for MBR.  "
+     "Returns the tool's exit status (0: valid) and its output."),
+    (146, "internal_resize2fs", "RVoid",
+     [("Device", "device"), ("Int64", "size")], ["Writes"],
+     "For tests: check an ext2/3/4 filesystem (e2fsck -f -y) and resize "
+     "it to size bytes (resize2fs), to make a partition larger than its "
+     "filesystem."),
+    (147, "part_set_gpt_type", "RVoid",
+     [("Device", "device"), ("Int", "partnum"), ("String", "guid")],
+     ["Writes"],
+     "Set the type GUID of partition partnum of a GPT disk (sgdisk)."),
+    (148, "part_set_gpt_guid", "RVoid",
+     [("Device", "device"), ("Int", "partnum"), ("String", "guid")],
+     ["Writes"],
+     "Set the unique GUID of partition partnum of a GPT disk (sgdisk)."),
+    (149, "part_set_gpt_attributes", "RVoid",
+     [("Device", "device"), ("Int", "partnum"), ("Int64", "attributes")],
+     ["Writes"],
+     "Set the 64 attribute bits of partition partnum of a GPT disk "
+     "(sgdisk)."),
+    (150, "part_set_disk_guid", "RVoid",
+     [("Device", "device"), ("String", "guid")], ["Writes"],
+     "Set the disk GUID of a GPT disk (sgdisk)."),
 
     # --- fast launch (procedures 160-169) ---
 

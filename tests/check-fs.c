@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2026 the guestcell developers */
 
-/* check-fs [--format FMT] IMAGE... [-- DEVICE...]: is every filesystem
- * of a guest consistent, as far as its own checker can tell?  For the
- * tests of the tools that write (a crash in the middle of virt-edit or
- * virt-copy-in, what virt-resize made).
+/* check-fs [--parts] [--format FMT] IMAGE... [-- DEVICE...]: is every
+ * filesystem of a guest consistent, as far as its own checker can tell?
+ * For the tests of the tools that write (a crash in the middle of
+ * virt-edit or virt-copy-in, what virt-resize made).  With --parts the
+ * partition table of each image is checked first by independent tools
+ * (part_verify: sgdisk -v for GPT, sfdisk --verify): "/dev/sdX table:
+ * valid" or "NOT VALID" and their output.
  *
  * One appliance, the images read-only (behind the throwaway overlay, so
  * nothing here changes them).  LVM and md are activated; then each
@@ -56,15 +59,20 @@ int
 main (int argc, char **argv)
 {
   const char *format = NULL;
-  int i = 1;
+  int i = 1, parts = 0;
 
+  if (i < argc && strcmp (argv[i], "--parts") == 0) {
+    parts = 1;
+    ++i;
+  }
   if (i + 1 < argc && strcmp (argv[i], "--format") == 0) {
     format = argv[i + 1];
     i += 2;
   }
   if (i >= argc || strcmp (argv[i], "--") == 0) {
     fprintf (stderr,
-             "usage: check-fs [--format FMT] IMAGE... [-- DEVICE...]\n");
+             "usage: check-fs [--parts] [--format FMT] IMAGE... "
+             "[-- DEVICE...]\n");
     return 1;
   }
 
@@ -81,7 +89,30 @@ main (int argc, char **argv)
   }
   char **only = i < argc ? &argv[i + 1] : NULL;
 
-  if (gc_launch (g) == -1 || gc_scan_volumes (g) == -1)
+  if (gc_launch (g) == -1)
+    goto error;
+  if (parts) {
+    char **disks = gc_list_devices (g);
+    if (disks == NULL)
+      goto error;
+    for (size_t j = 0; disks[j]; ++j) {
+      char **r = gc_part_verify (g, disks[j]);
+      if (r == NULL) {
+        printf ("%s table: NOT CHECKED: %s\n", disks[j], gc_last_error (g));
+        failed = 1;
+        continue;
+      }
+      if (strcmp (r[0], "0") == 0)
+        printf ("%s table: valid\n", disks[j]);
+      else {
+        printf ("%s table: NOT VALID\n%s\n", disks[j], r[1]);
+        failed = 1;
+      }
+      gc_free_strings (r);
+    }
+    gc_free_strings (disks);
+  }
+  if (gc_scan_volumes (g) == -1)
     goto error;
   char **fs = gc_list_filesystems (g);
   if (fs == NULL)

@@ -64,6 +64,15 @@
  *   part-set-bootable DEV N on|off   (the MBR active flag of partition N)
  *   part-set-name DEV N NAME         (the GPT name of partition N, as
  *                                    PARTLABEL= sees it: USR-A, ROOT...)
+ *   part-set-gpt-type DEV N GUID     (the type GUID of GPT partition N)
+ *   part-set-gpt-guid DEV N GUID     (the unique GUID of GPT partition N)
+ *   part-set-gpt-attributes DEV N 0xHHHHHHHHHHHHHHHH
+ *                                    (the 64 attribute bits of GPT
+ *                                    partition N)
+ *   part-set-disk-guid DEV GUID      (the disk GUID of a GPT disk)
+ *   resize2fs DEV SIZE               (an ext2/3/4 filesystem checked and
+ *                                    made SIZE big, smaller than its
+ *                                    partition: virt-resize --shrink)
  *   rpmdb PATH [N] <<END ... END     (an rpm sqlite database made on the
  *                                    host from the text: packages as
  *                                    stanzas of "Key: value" lines, Name
@@ -178,7 +187,9 @@ static const struct {
   { "btrfs-subvolume-snapshot", 2, 3 },
   { "btrfs-subvolume-set-default", 1, 1 },
   { "size", 1, 1 }, { "part-init", 2, 2 }, { "part-add", 4, 4 },
-  { "part-set-name", 3, 3 },
+  { "part-set-name", 3, 3 }, { "part-set-gpt-type", 3, 3 },
+  { "part-set-gpt-guid", 3, 3 }, { "part-set-gpt-attributes", 3, 3 },
+  { "part-set-disk-guid", 2, 2 }, { "resize2fs", 2, 2 },
   { "mkfs", 2, 4 }, { "pvcreate", 1, 1 }, { "vgcreate", 2, 16 },
   { "lvcreate", 3, 3 }, { "lvm-many", 3, 3 }, { "mount", 2, 2 }, { "mkdir-p", 1, 1 },
   { "write", 1, 1 }, { "upload-pattern", 3, 3 }, { "truncate", 2, 2 },
@@ -691,6 +702,25 @@ run_cmd (gc_h *g, const struct cmd *c)
     r = gc_part_set_bootable (g, a[1], atoi (a[2]), strcmp (a[3], "on") == 0);
   else if (strcmp (n, "part-set-name") == 0)
     r = gc_part_set_name (g, a[1], atoi (a[2]), a[3]);
+  else if (strcmp (n, "part-set-gpt-type") == 0)
+    r = gc_part_set_gpt_type (g, a[1], atoi (a[2]), a[3]);
+  else if (strcmp (n, "part-set-gpt-guid") == 0)
+    r = gc_part_set_gpt_guid (g, a[1], atoi (a[2]), a[3]);
+  else if (strcmp (n, "part-set-gpt-attributes") == 0) {
+    char *end;
+    errno = 0;
+    unsigned long long bits = strtoull (a[3], &end, 0);
+    if (errno || *end) {
+      fprintf (stderr, "%s:%d: part-set-gpt-attributes: bad bits '%s'\n",
+               recipe_name, c->lineno, a[3]);
+      return -1;
+    }
+    r = gc_part_set_gpt_attributes (g, a[1], atoi (a[2]), (int64_t) bits);
+  }
+  else if (strcmp (n, "part-set-disk-guid") == 0)
+    r = gc_part_set_disk_guid (g, a[1], a[2]);
+  else if (strcmp (n, "resize2fs") == 0)
+    r = gc_internal_resize2fs (g, a[1], parse_size (a[2]));
   else if (strcmp (n, "mbr-id") == 0) {
     char *end;
     errno = 0;

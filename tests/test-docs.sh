@@ -35,7 +35,7 @@ if comm -13 "$tmp/table" "$tmp/pod" | grep .; then
 fi
 # --help must come from the same table.
 "$tool" --help > "$tmp/help"
-grep -q -- '--add' "$tmp/help" || { echo "$name --help: no --add"; status=1; }
+grep -q -- '--version' "$tmp/help" || { echo "$name --help: no --version"; status=1; }
 # A bad option is a usage error (exit 2), with a hint.
 set +e
 "$tool" --no-such-option > /dev/null 2> "$tmp/err"

@@ -194,6 +194,12 @@ struct poptOption gc_common_options[] = {
     "Read the keys of encrypted volumes from stdin, one line each", NULL },
   { "echo-keys", '\0', POPT_ARG_NONE, NULL, OPT_ECHO_KEYS,
     "Show the keys typed at the prompt", NULL },
+  { NULL, '\0', POPT_ARG_INCLUDE_TABLE, gc_basic_options, 0, NULL, NULL },
+  POPT_TABLEEND
+};
+
+struct poptOption gc_basic_options[] = {
+  { NULL, '\0', POPT_ARG_CALLBACK, (void *) callback, 0, NULL, NULL },
   { "verbose", 'v', POPT_ARG_NONE, NULL, OPT_VERBOSE,
     "Print debug messages and the appliance's console", NULL },
   { NULL, 'x', POPT_ARG_NONE, NULL, OPT_TRACE,
@@ -452,6 +458,12 @@ gc_tool_finish_writes (gc_h *g)
   gc_tool_error ("%s: the changes may not all be on the disk",
                  msg && msg[0] ? msg : "the appliance did not stop cleanly");
   return GC_EXIT_ERROR;
+}
+
+int
+gc_tool_interrupted (void)
+{
+  return signal_received;
 }
 
 bool

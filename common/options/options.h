@@ -74,6 +74,10 @@ extern struct gc_tool_options gc_opts;
 
 /* The shared table, for POPT_ARG_INCLUDE_TABLE. */
 extern struct poptOption gc_common_options[];
+/* Its part that every tool has, for a tool that names its disks
+ * otherwise than with -a (virt-resize INDISK OUTDISK): -v -x -V --help
+ * --long-options --short-options. */
+extern struct poptOption gc_basic_options[];
 
 /* Parse the command line with the tool's whole table.  usage_args is
  * what follows the options in the usage line ("FILE...").  Returns 0
@@ -186,6 +190,10 @@ extern void gc_tool_windows_free (void);
  * saying anything is done. */
 extern int gc_tool_finish_writes (gc_h *g);
 
+/* The signal (SIGINT, SIGTERM, SIGHUP) that asked the tool to stop, or
+ * 0: for a tool that waits on something other than the handle (a child
+ * process) and must stop too. */
+extern int gc_tool_interrupted (void);
 /* True when stdout is a pipe whose reader has gone (EPIPE). */
 extern bool gc_tool_stdout_broken (void);
 /* What main() does with run()'s exit code: if a signal stopped the
