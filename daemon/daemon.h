@@ -154,6 +154,9 @@ extern int gc_d_modprobe (const char *module);
 /* The appliance names of the guest disks, in the order added ("vda"...),
  * owned by devices.c; NULL-terminated. */
 extern char *const *gc_d_guest_disks (void);
+/* Forget the list of guest disks gc_d_guest_disks made (after a PCI
+ * rescan brought the run's disks, daemon/restore.c). */
+extern void gc_d_forget_disks (void);
 /* The appliance names of a disk's partitions ("vdb1"...), sorted by
  * number; NULL with errno.  Caller frees with gc_strings_free. */
 extern char **gc_d_disk_partitions (const char *disk);

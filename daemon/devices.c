@@ -96,6 +96,16 @@ gc_d_guest_disks (void)
   return disks;
 }
 
+/* See daemon.h. */
+void
+gc_d_forget_disks (void)
+{
+  if (disks) {
+    gc_d_free_strings (disks);
+    disks = NULL;
+  }
+}
+
 /* "a".."z", "aa".. for index 0, 1... */
 static void
 index_to_letters (size_t i, char *buf)

@@ -69,6 +69,8 @@ gc_create (void)
   g->qemu = env_str ("GUESTCELL_QEMU");
   g->append = env_str ("GUESTCELL_APPEND");
   g->cachedir = env_str ("GUESTCELL_CACHEDIR");
+  /* The saved appliance state: on unless GUESTCELL_SNAPSHOT=0. */
+  g->snapshot = env_int ("GUESTCELL_SNAPSHOT", 0, 1, 1);
   g->accel = env_str ("GUESTCELL_ACCEL");
   if (g->accel && strcmp (g->accel, "kvm") != 0
       && strcmp (g->accel, "tcg") != 0) {

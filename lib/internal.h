@@ -62,10 +62,38 @@ struct gc_appliance {
 /* Launch timings, in microseconds since gc_launch started (for -v and the
  * benchmark). */
 struct gc_launch_timings {
+  int64_t t0;                   /* gc_int_now_us when the launch began */
   int64_t appliance;            /* appliance found or built */
   int64_t qemu_started;         /* qemu forked */
   int64_t connected;            /* qemu connected to our socket */
-  int64_t hello;                /* the daemon said hello */
+  int64_t hello;                /* the daemon said hello (restored: it
+                                 * answered internal_restored) */
+  bool restored;                /* from the saved state, not a cold boot */
+};
+
+/* How qemu is started (lib/qemu.c, lib/launch.c, lib/snapshot.c). */
+enum gc_int_boot {
+  GC_BOOT_COLD,                 /* boot the kernel, the drives attached */
+  GC_BOOT_SAVE,                 /* boot with no guest drive, RAM in a
+                                 * shared file, to save the state */
+  GC_BOOT_RESTORE,              /* restore the saved state, the drives in
+                                 * free slots of the PCI root bus */
+};
+#define GC_QEMU_QMP_FD 3              /* qemu's QMP socket (save, restore) */
+#define GC_QEMU_STATE_FD 4            /* the migration stream (save, restore) */
+#define GC_SNAPSHOT_SLOT0 4           /* the first guest drive's PCI slot */
+#define GC_SNAPSHOT_MAX_DRIVES 27     /* slots 4..30 of the root bus */
+
+/* A saved appliance state (lib/snapshot.c): a directory
+ * <appliance>/snapshot-<key>/ holding the guest's RAM (ram, a sparse
+ * file) and the migration stream of the devices (state). */
+struct gc_int_snapshot {
+  char *dir;
+  char *ram;
+  char *state;
+  char *failed;                 /* <appliance>/snapshot-<key>.failed */
+  dev_t state_dev;              /* the state file chosen */
+  ino_t state_ino;
 };
 
 struct gc_h {
@@ -84,6 +112,8 @@ struct gc_h {
   char *cachedir;               /* per-user cache, NULL: default */
   char *accel;                  /* "kvm", "tcg" or NULL: probe */
   int launch_timeout;           /* seconds */
+  int snapshot;                 /* restore the saved appliance state (1) or
+                                 * always boot cold (0): GUESTCELL_SNAPSHOT */
 
   gc_drive_vector drives;
   gc_event_handler_vector events;
@@ -93,6 +123,8 @@ struct gc_h {
   pid_t qemu_pid;               /* 0 if none */
   int sock;                     /* the channel to the daemon, or -1 */
   int console_fd;               /* qemu's stdout+stderr, or -1 */
+  int64_t call_deadline;        /* if not 0, calls fail after this time
+                                 * (gc_int_now_us): the restore's first */
   uint32_t serial;              /* of the next call */
   struct gc_launch_timings timings;
   const char *accel_used;       /* "kvm" or "tcg" */
@@ -205,6 +237,9 @@ extern char **gc_int_list_from_xdr (gc_h *g, char **val, unsigned len);
  * on the handle, after which the state is CLOSED and the appliance is
  * stopped.  0 when ready, -1 on error. */
 extern int gc_int_wait_sock (gc_h *g, short events, int64_t deadline_us);
+/* The same for another fd (QMP's); 'what' prefixes the errors. */
+extern int gc_int_wait_fd (gc_h *g, int fd, short events,
+                           int64_t deadline_us, const char *what);
 
 /* Decoding of frames, separated from I/O so the unit tests can feed it
  * bytes.  Returns 0 and fills *hdr, leaving xdr positioned at the body,
@@ -421,9 +456,50 @@ extern char *gc_int_cachedir (gc_h *g);
 extern const char *gc_int_choose_accel (gc_h *g);
 
 /* lib/qemu.c: the qemu command line for this handle; NULL on error.
- * Caller frees with gc_strings_free. */
+ * ram is the RAM file when saving or restoring (else NULL).  Caller
+ * frees with gc_strings_free. */
 extern char **gc_int_qemu_argv (gc_h *g, const struct gc_appliance *ap,
-                                const char *accel, const char *sockpath);
+                                const char *accel, const char *sockpath,
+                                enum gc_int_boot mode, const char *ram);
+
+/* lib/snapshot.c: the saved state for this handle, appliance and
+ * accelerator.  Called with ap's shared lock held; if the state is
+ * missing it is made under the exclusive lock (a boot of its own) and
+ * the shared lock is taken again.  1 and *snap filled when a state is
+ * there to restore; 0 (the reason in a debug note) when the run must
+ * boot cold: snapshots off, KVM, too many drives, a qemu that cannot
+ * save, a key that failed twice.  Never an error. */
+extern int gc_int_snapshot_get (gc_h *g, struct gc_appliance *ap,
+                                const char *accel,
+                                struct gc_int_snapshot *snap);
+/* A restore from snap failed: remove it (under the exclusive lock) and
+ * count the failure, so the next run makes it again, and a key that
+ * fails twice is not tried again. */
+extern void gc_int_snapshot_discard (gc_h *g, struct gc_appliance *ap,
+                                     struct gc_int_snapshot *snap);
+/* A restore from snap worked: forget its failures. */
+extern void gc_int_snapshot_ok (struct gc_int_snapshot *snap);
+extern void gc_int_snapshot_free (struct gc_int_snapshot *snap);
+/* lib/snapshot.c: a minimal QMP client on fd: send one command (a JSON
+ * object, without the newline) and read until its answer, skipping
+ * events; *reply (if not NULL) gets the answer's line (caller frees).
+ * 0 if it was a "return", -1 with an error recorded if not (or qemu
+ * died, or the deadline passed). */
+extern int gc_int_qmp (gc_h *g, int fd, const char *cmd, int64_t deadline_us,
+                       char **reply);
+/* The QMP greeting and qmp_capabilities. */
+extern int gc_int_qmp_start (gc_h *g, int fd, int64_t deadline_us);
+/* Poll query-migrate until the migration completed (0) or failed (-1,
+ * error recorded). */
+extern int gc_int_qmp_wait_migration (gc_h *g, int fd, int64_t deadline_us);
+
+/* lib/launch.c: start qemu in one mode and wait until the appliance
+ * answers (cold, save: its hello; restore: internal_restored).  With
+ * snap for save and restore.  The state is then READY (save: the
+ * caller saves and stops it).  -1 on error, the appliance stopped. */
+extern int gc_int_boot (gc_h *g, const struct gc_appliance *ap,
+                        const char *accel, enum gc_int_boot mode,
+                        const struct gc_int_snapshot *snap, int *qmp_fd);
 
 /* lib/drives.c: probe a format safely (refusing backing files unless
  * allowed).  Returns a malloc'd format name, NULL on error. */

@@ -27,12 +27,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include "internal.h"
 #include "gc_protocol.h"
+#include "gc-actions.h"
 
 /* See internal.h. */
 int64_t
@@ -250,7 +252,17 @@ gc_int_wait_sock (gc_h *g, short events, int64_t deadline_us)
     gc_int_error_errno (g, ENOTCONN, "the appliance is not running");
     return -1;
   }
+  if (deadline_us == 0)
+    deadline_us = g->call_deadline;
   return wait_fd (g, g->sock, events, deadline_us, "appliance");
+}
+
+/* See internal.h. */
+int
+gc_int_wait_fd (gc_h *g, int fd, short events, int64_t deadline_us,
+                const char *what)
+{
+  return wait_fd (g, fd, events, deadline_us, what);
 }
 
 /* Remove the private directory and what is in it: the socket, and the
@@ -312,7 +324,8 @@ gc_int_stop_appliance (gc_h *g, int timeout)
  * and stderr on the console pipe, envp its environment.  Never
  * returns. */
 static void __attribute__ ((noreturn))
-exec_qemu (char **argv, char **envp, int console_w, pid_t parent)
+exec_qemu (char **argv, char **envp, int console_w, pid_t parent,
+           int qmp_fd, int state_fd)
 {
   sigset_t all;
   int null;
@@ -330,7 +343,17 @@ exec_qemu (char **argv, char **envp, int console_w, pid_t parent)
   if (null == -1 || dup2 (null, 0) == -1 ||
       dup2 (console_w, 1) == -1 || dup2 (console_w, 2) == -1)
     _exit (126);
-  close_range (3, ~0U, 0);
+  /* Saving and restoring: QMP and the state on their fixed numbers
+   * (moved out of the way first, as either may be 3 or 4 already). */
+  if (qmp_fd >= 0) {
+    int q = fcntl (qmp_fd, F_DUPFD, 10), st = fcntl (state_fd, F_DUPFD, 10);
+    if (q == -1 || st == -1 ||
+        dup2 (q, GC_QEMU_QMP_FD) == -1 || dup2 (st, GC_QEMU_STATE_FD) == -1)
+      _exit (126);
+    close_range (GC_QEMU_STATE_FD + 1, ~0U, 0);
+  }
+  else
+    close_range (3, ~0U, 0);
   execvpe (argv[0], argv, envp);
   dprintf (2, "%s: %s\n", argv[0], strerror (errno));
   _exit (127);
@@ -389,42 +412,135 @@ debug_argv (gc_h *g, char **argv)
   gc_int_debug (g, "launch: %s", line);
 }
 
-/* See guestcell.h. */
-int
-gc_launch (gc_h *g)
+/* Read the daemon's hello word. 0, or -1 with an error (the appliance
+ * then stopped). */
+static int
+read_hello (gc_h *g, int64_t deadline)
 {
-  int64_t t0 = gc_int_now_us (), deadline;
-  struct gc_appliance ap = { .lock_fd = -1 };
-  CLEANUP_FREE_STRINGS char **argv = NULL, **envp = NULL;
-  CLEANUP_CLOSE int lsock = -1;
-  int console[2] = { -1, -1 };
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  const char *tmp, *accel;
-  char dir[PATH_MAX];
   unsigned char hello[4];
   size_t got = 0;
-  pid_t pid;
 
-  if (g->state != GC_STATE_CONFIG) {
-    gc_int_error_errno (g, EINVAL, "launch: the handle is not in the CONFIG "
-                        "state (an appliance serves one launch)");
+  while (got < sizeof hello) {
+    ssize_t n;
+
+    if (wait_fd (g, g->sock, POLLIN, deadline, "launch") == -1)
+      return -1;
+    n = read (g->sock, hello + got, sizeof hello - got);
+    if (n == -1 && (errno == EINTR || errno == EAGAIN))
+      continue;
+    if (n <= 0) {
+      const char *line;
+      int status;
+      int64_t until = gc_int_now_us () + 2000000;
+
+      /* The appliance is going down: let qemu exit, to say how. */
+      while (!qemu_exited (g, &status) && gc_int_now_us () < until) {
+        struct pollfd pfd = { .fd = g->console_fd, .events = POLLIN };
+        if (poll (&pfd, 1, g->console_fd >= 0 ? 100 : 10) > 0)
+          drain_console (g);
+      }
+      if (g->qemu_pid == 0) {
+        qemu_died_error (g, "launch: the appliance stopped before its daemon "
+                         "said hello", status);
+        fail (g);
+        return -1;
+      }
+      line = console_reason (g);
+      gc_int_error_errno (g, EIO, "launch: the appliance closed the channel "
+                          "before its daemon said hello%s%s",
+                          line ? "; its console said: " : "",
+                          line ? line : "");
+      fail (g);
+      return -1;
+    }
+    got += n;
+  }
+  if (((uint32_t) hello[0] << 24 | hello[1] << 16 | hello[2] << 8 | hello[3])
+      != GC_HELLO) {
+    gc_int_error_errno (g, EPROTO, "launch: the appliance sent %02x%02x%02x%02x"
+                        " instead of the hello word (daemon and library "
+                        "do not match?)", hello[0], hello[1], hello[2],
+                        hello[3]);
+    fail (g);
     return -1;
   }
+  return 0;
+}
+
+/* A restored appliance: load the saved state through QMP, resume it,
+ * then its first call gives it fresh entropy and the clock, and makes
+ * it find the run's disks.  0, or -1 with an error (appliance stopped). */
+static int
+restore (gc_h *g, int qmp, int64_t deadline)
+{
+  unsigned char seed[64];
+  struct timespec now;
+  size_t got = 0;
+  char incoming[128];
+  int r;
+
+  snprintf (incoming, sizeof incoming, "{\"execute\":\"migrate-incoming\","
+            "\"arguments\":{\"uri\":\"fd:%d\"}}", GC_QEMU_STATE_FD);
+  if (gc_int_qmp_start (g, qmp, deadline) == -1 ||
+      gc_int_qmp (g, qmp, "{\"execute\":\"migrate-set-capabilities\","
+                  "\"arguments\":{\"capabilities\":[{\"capability\":"
+                  "\"x-ignore-shared\",\"state\":true}]}}", deadline,
+                  NULL) == -1 ||
+      gc_int_qmp (g, qmp, incoming, deadline, NULL) == -1 ||
+      gc_int_qmp_wait_migration (g, qmp, deadline) == -1 ||
+      gc_int_qmp (g, qmp, "{\"execute\":\"cont\"}", deadline, NULL) == -1)
+    goto fail;
+
+  /* The host's entropy, not a pseudo-random generator of ours. */
+  while (got < sizeof seed) {
+    ssize_t n = getrandom (seed + got, sizeof seed - got, 0);
+    if (n == -1 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      gc_int_perror (g, "launch: getrandom");
+      goto fail;
+    }
+    got += n;
+  }
+  clock_gettime (CLOCK_REALTIME, &now);
+  g->state = GC_STATE_READY;
+  g->call_deadline = deadline;
+  r = gc_internal_restored (g, (const char *) seed, sizeof seed,
+                            now.tv_sec, now.tv_nsec, g->verbose);
+  g->call_deadline = 0;
+  explicit_bzero (seed, sizeof seed);
+  if (r == -1) {
+    /* gc_int_call stopped the appliance if the channel failed. */
+    fail (g);
+    return -1;
+  }
+  return 0;
+
+ fail:
+  fail (g);
+  return -1;
+}
+
+/* See internal.h. */
+int
+gc_int_boot (gc_h *g, const struct gc_appliance *ap, const char *accel,
+             enum gc_int_boot mode, const struct gc_int_snapshot *snap,
+             int *qmp_fd)
+{
+  int64_t t0, deadline;
+  CLEANUP_FREE_STRINGS char **argv = NULL, **envp = NULL;
+  CLEANUP_CLOSE int lsock = -1, state_fd = -1;
+  int console[2] = { -1, -1 }, qmp[2] = { -1, -1 };
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  const char *tmp;
+  char dir[PATH_MAX];
+  pid_t pid;
+
+  if (g->timings.t0 == 0)
+    g->timings.t0 = gc_int_now_us ();
+  t0 = g->timings.t0;
   g->state = GC_STATE_LAUNCHING;
-  memset (&g->timings, 0, sizeof g->timings);
-
-  for (size_t i = 0; i < g->drives.len; ++i)
-    if (strcmp (g->drives.ptr[i].format, "qcow2") == 0 &&
-        gc_int_check_qcow2 (g, g->drives.ptr[i].filename,
-                            g->drives.ptr[i].allowed_data_files, false) == -1)
-      goto error;
-
-  /* Before taking the appliance's lock: the KVM probe boots one. */
-  accel = gc_int_choose_accel (g);
-  g->accel_used = accel;
-  if (gc_int_appliance_get (g, &ap) == -1)
-    goto error;
-  g->timings.appliance = gc_int_now_us () - t0;
+  g->appliance_lost = false;
 
   /* The private directory and the socket qemu connects to. */
   tmp = getenv ("TMPDIR");
@@ -453,7 +569,22 @@ gc_launch (gc_h *g)
     goto error;
   }
 
-  argv = gc_int_qemu_argv (g, &ap, accel, addr.sun_path);
+  if (mode != GC_BOOT_COLD) {
+    state_fd = open (snap->state, (mode == GC_BOOT_SAVE
+                                   ? O_WRONLY | O_CREAT | O_TRUNC
+                                   : O_RDONLY) | O_CLOEXEC, 0600);
+    if (state_fd == -1) {
+      gc_int_perror (g, "launch: %s", snap->state);
+      goto error;
+    }
+    if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) == -1) {
+      gc_int_perror (g, "launch: socketpair");
+      goto error;
+    }
+  }
+
+  argv = gc_int_qemu_argv (g, ap, accel, addr.sun_path, mode,
+                           snap ? snap->ram : NULL);
   if (argv == NULL)
     goto error;
   envp = qemu_environment (g->tmpdir);
@@ -471,7 +602,7 @@ gc_launch (gc_h *g)
     pid_t parent = getpid ();
     pid = fork ();
     if (pid == 0)
-      exec_qemu (argv, envp, console[1], parent);
+      exec_qemu (argv, envp, console[1], parent, qmp[1], state_fd);
   }
   if (pid == -1) {
     gc_int_perror (g, "launch: fork");
@@ -481,14 +612,26 @@ gc_launch (gc_h *g)
   }
   g->qemu_pid = pid;
   close (console[1]);
+  if (qmp[1] >= 0) {
+    close (qmp[1]);
+    qmp[1] = -1;
+  }
   g->console_fd = console[0];
   fcntl (g->console_fd, F_SETFL, O_NONBLOCK);
   g->timings.qemu_started = gc_int_now_us () - t0;
 
-  /* qemu connects as it starts; the daemon says hello when it is up. */
-  deadline = t0 + (int64_t) g->launch_timeout * 1000000;
+  /* qemu connects as it starts; the daemon says hello when it is up.  A
+   * restore that takes long is not worth waiting for: booting cold is
+   * then the better bet. */
+  deadline = gc_int_now_us () + (int64_t) g->launch_timeout * 1000000;
+  if (mode == GC_BOOT_RESTORE && g->launch_timeout > 30)
+    deadline = gc_int_now_us () + 30 * (int64_t) 1000000;
+  if (mode == GC_BOOT_RESTORE) {
+    /* qemu connects to the channel before it reads QMP. */
+    fcntl (qmp[0], F_SETFL, O_NONBLOCK);
+  }
   if (wait_fd (g, lsock, POLLIN, deadline, "launch") == -1)
-    goto error;
+    goto error_stopped;
   g->sock = accept4 (lsock, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (g->sock == -1) {
     gc_int_perror (g, "launch: accept");
@@ -498,59 +641,103 @@ gc_launch (gc_h *g)
   unlink (addr.sun_path);
   g->timings.connected = gc_int_now_us () - t0;
 
-  while (got < sizeof hello) {
-    ssize_t n;
-
-    if (wait_fd (g, g->sock, POLLIN, deadline, "launch") == -1)
-      goto error;
-    n = read (g->sock, hello + got, sizeof hello - got);
-    if (n == -1 && (errno == EINTR || errno == EAGAIN))
-      continue;
-    if (n <= 0) {
-      const char *line;
-      int status;
-      int64_t until = gc_int_now_us () + 2000000;
-
-      /* The appliance is going down: let qemu exit, to say how. */
-      while (!qemu_exited (g, &status) && gc_int_now_us () < until) {
-        struct pollfd pfd = { .fd = g->console_fd, .events = POLLIN };
-        if (poll (&pfd, 1, g->console_fd >= 0 ? 100 : 10) > 0)
-          drain_console (g);
-      }
-      if (g->qemu_pid == 0) {
-        qemu_died_error (g, "launch: the appliance stopped before its daemon "
-                         "said hello", status);
-        goto error;
-      }
-      line = console_reason (g);
-      gc_int_error_errno (g, EIO, "launch: the appliance closed the channel "
-                          "before its daemon said hello%s%s",
-                          line ? "; its console said: " : "",
-                          line ? line : "");
-      goto error;
-    }
-    got += n;
+  if (mode == GC_BOOT_RESTORE) {
+    if (restore (g, qmp[0], deadline) == -1)
+      goto error_stopped;
+    close (qmp[0]);
+    qmp[0] = -1;
   }
-  if (((uint32_t) hello[0] << 24 | hello[1] << 16 | hello[2] << 8 | hello[3])
-      != GC_HELLO) {
-    gc_int_error_errno (g, EPROTO, "launch: the appliance sent %02x%02x%02x%02x"
-                        " instead of the hello word (daemon and library "
-                        "do not match?)", hello[0], hello[1], hello[2],
-                        hello[3]);
-    goto error;
-  }
+  else if (read_hello (g, deadline) == -1)
+    goto error_stopped;
   g->timings.hello = gc_int_now_us () - t0;
+  g->timings.restored = mode == GC_BOOT_RESTORE;
+  if (qmp_fd) {
+    fcntl (qmp[0], F_SETFL, O_NONBLOCK);
+    *qmp_fd = qmp[0];
+  }
+  else if (qmp[0] >= 0)
+    close (qmp[0]);
+  g->state = GC_STATE_READY;
+  return 0;
+
+ error:
+  fail (g);
+ error_stopped:
+  if (qmp[0] >= 0)
+    close (qmp[0]);
+  if (qmp[1] >= 0)
+    close (qmp[1]);
+  return -1;
+}
+
+/* See guestcell.h. */
+int
+gc_launch (gc_h *g)
+{
+  struct gc_appliance ap = { .lock_fd = -1 };
+  struct gc_int_snapshot snap = { NULL };
+  const char *accel;
+  int64_t t0 = gc_int_now_us ();
+
+  if (g->state != GC_STATE_CONFIG) {
+    gc_int_error_errno (g, EINVAL, "launch: the handle is not in the CONFIG "
+                        "state (an appliance serves one launch)");
+    return -1;
+  }
+  g->state = GC_STATE_LAUNCHING;
+  memset (&g->timings, 0, sizeof g->timings);
+  g->timings.t0 = t0;
+
+  for (size_t i = 0; i < g->drives.len; ++i)
+    if (strcmp (g->drives.ptr[i].format, "qcow2") == 0 &&
+        gc_int_check_qcow2 (g, g->drives.ptr[i].filename,
+                            g->drives.ptr[i].allowed_data_files, false) == -1)
+      goto error;
+
+  /* Before taking the appliance's lock: the KVM probe boots one. */
+  accel = gc_int_choose_accel (g);
+  g->accel_used = accel;
+  if (gc_int_appliance_get (g, &ap) == -1)
+    goto error;
+  g->timings.appliance = gc_int_now_us () - t0;
+
+  /* The saved state if there is one (or it can be made), else, or if
+   * restoring it fails for any reason, the cold boot. */
+  if (gc_int_snapshot_get (g, &ap, accel, &snap) == 1) {
+    if (gc_int_boot (g, &ap, accel, GC_BOOT_RESTORE, &snap, NULL) == 0) {
+      gc_int_snapshot_ok (&snap);
+      goto ready;
+    }
+    if (g->cancelled)
+      goto error;
+    gc_int_debug (g, "launch: restoring the saved state failed after %.3f s "
+                  "(%s): booting cold", (gc_int_now_us () - t0) / 1e6,
+                  gc_last_error (g));
+    free (g->last_error);
+    g->last_error = NULL;
+    g->last_errno = 0;
+    gc_int_snapshot_discard (g, &ap, &snap);
+  }
+  if (gc_int_boot (g, &ap, accel, GC_BOOT_COLD, NULL, NULL) == -1)
+    goto error;
+
+ ready:
   /* qemu has the appliance's files open: other runs may replace them. */
   gc_int_appliance_release (&ap);
+  gc_int_snapshot_free (&snap);
   g->state = GC_STATE_READY;
-  gc_int_debug (g, "launch: %s, appliance %.3f s, qemu started %.3f s, "
-                "connected %.3f s, hello %.3f s", accel,
+  gc_int_debug (g, "launch: %s%s, appliance %.3f s, qemu started %.3f s, "
+                "connected %.3f s, %s %.3f s", accel,
+                g->timings.restored ? " restored" : "",
                 g->timings.appliance / 1e6, g->timings.qemu_started / 1e6,
-                g->timings.connected / 1e6, g->timings.hello / 1e6);
+                g->timings.connected / 1e6,
+                g->timings.restored ? "ready" : "hello",
+                g->timings.hello / 1e6);
   return 0;
 
  error:
   gc_int_appliance_release (&ap);
+  gc_int_snapshot_free (&snap);
   fail (g);
   return -1;
 }

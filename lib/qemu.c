@@ -206,24 +206,43 @@ addf (string_vector *v, const char *fs, ...)
 /* See internal.h. */
 char **
 gc_int_qemu_argv (gc_h *g, const struct gc_appliance *ap, const char *accel,
-                  const char *sockpath)
+                  const char *sockpath, enum gc_int_boot mode,
+                  const char *ram)
 {
   string_vector v = EMPTY_VECTOR;
   const char *qemu = g->qemu ? g->qemu : "qemu-system-x86_64";
   bool kvm = strcmp (accel, "kvm") == 0;
-  CLEANUP_FREE char *esock = NULL, *eroot = NULL;
+  bool snap = mode != GC_BOOT_COLD;
+  /* The saved state is made without the debug flags, so that -v runs
+   * restore it too (internal_restored turns them on). */
+  bool verbose = g->verbose && mode == GC_BOOT_COLD;
+  CLEANUP_FREE char *esock = NULL, *eroot = NULL, *eram = NULL;
   char **ret;
 
   esock = escape (sockpath);
   eroot = escape (ap->root);
-  if (esock == NULL || eroot == NULL)
+  eram = escape (ram ? ram : "");
+  if (esock == NULL || eroot == NULL || eram == NULL)
     goto nomem;
 
   if (add (&v, qemu) == -1 ||
       add (&v, "-nodefaults") == -1 || add (&v, "-no-user-config") == -1 ||
       add (&v, "-display") == -1 || add (&v, "none") == -1 ||
       add (&v, "-no-reboot") == -1 ||
-      add (&v, "-machine") == -1 || add (&v, "q35") == -1)
+      add (&v, "-machine") == -1 ||
+      add (&v, snap ? "q35,memory-backend=gc-ram" : "q35") == -1)
+    goto nomem;
+  /* Saved and restored: the guest's RAM is a file.  Saving maps it
+   * shared, so the RAM is in the file when the VM stops and the
+   * migration stream (x-ignore-shared) holds only the devices' state;
+   * restoring maps the same file private, copy on write: the file is
+   * never written, parallel runs share its pages in the page cache, and
+   * a run's RSS is only what its guest touches. */
+  if (snap &&
+      (add (&v, "-object") == -1 ||
+       addf (&v, "memory-backend-file,id=gc-ram,size=%dM,mem-path=%s,"
+             "share=%s", g->memsize, eram,
+             mode == GC_BOOT_SAVE ? "on" : "off") == -1))
     goto nomem;
   if (kvm) {
     if (add (&v, "-accel") == -1 || add (&v, "kvm") == -1 ||
@@ -250,18 +269,24 @@ gc_int_qemu_argv (gc_h *g, const struct gc_appliance *ap, const char *accel,
             "resourcecontrol=deny") == -1))
     goto nomem;
   if (add (&v, "-m") == -1 || addf (&v, "%d", g->memsize) == -1 ||
-      add (&v, "-smp") == -1 || add (&v, "1") == -1 ||
-      add (&v, "-kernel") == -1 || add (&v, ap->kernel) == -1 ||
-      add (&v, "-initrd") == -1 || add (&v, ap->initrd) == -1)
+      add (&v, "-smp") == -1 || add (&v, "1") == -1)
     goto nomem;
-  if (add (&v, "-append") == -1 ||
-      addf (&v, "%s%s%s%s", kernel_args,
-            g->verbose ? " guestcell_verbose=1" : " quiet",
-            g->append ? " " : "", g->append ? g->append : "") == -1)
+  /* A restored VM is past its boot: no kernel to load (qemu would read
+   * the 65 MB vmlinux and keep a copy: 0.3 s and as many MB of RSS). */
+  if (mode != GC_BOOT_RESTORE &&
+      (add (&v, "-kernel") == -1 || add (&v, ap->kernel) == -1 ||
+       add (&v, "-initrd") == -1 || add (&v, ap->initrd) == -1 ||
+       add (&v, "-append") == -1 ||
+       addf (&v, "%s%s%s%s", kernel_args,
+             verbose ? " guestcell_verbose=1" : " quiet",
+             g->append ? " " : "", g->append ? g->append : "") == -1))
     goto nomem;
 
-  /* The guest's drives, in order: /dev/vda, /dev/vdb... */
-  for (size_t i = 0; i < g->drives.len; ++i) {
+  /* The guest's drives, in order: /dev/vda, /dev/vdb...  A saved state
+   * has none; a restored one gets them in the root bus's slots that
+   * were empty when it was saved (GC_SNAPSHOT_SLOT0 on), found by the
+   * daemon's PCI rescan after its reseed. */
+  for (size_t i = 0; mode != GC_BOOT_SAVE && i < g->drives.len; ++i) {
     const struct gc_drive *d = &g->drives.ptr[i];
     CLEANUP_FREE char *file = NULL, *fmt = NULL;
 
@@ -290,7 +315,10 @@ gc_int_qemu_argv (gc_h *g, const struct gc_appliance *ap, const char *accel,
               d->readonly ? "snapshot=on,file.locking=off,cache=unsafe"
               : "cache=writeback") == -1 ||
         add (&v, "-device") == -1 ||
-        addf (&v, "virtio-blk-pci,drive=hd%zu", i) == -1)
+        (mode == GC_BOOT_RESTORE
+         ? addf (&v, "virtio-blk-pci,drive=hd%zu,addr=0x%zx", i,
+                 GC_SNAPSHOT_SLOT0 + i)
+         : addf (&v, "virtio-blk-pci,drive=hd%zu", i)) == -1)
       goto nomem;
   }
   /* The appliance's root, last. */
@@ -298,19 +326,34 @@ gc_int_qemu_argv (gc_h *g, const struct gc_appliance *ap, const char *accel,
       addf (&v, "file=%s,format=raw,if=none,id=appliance,readonly=on",
             eroot) == -1 ||
       add (&v, "-device") == -1 ||
-      add (&v, "virtio-blk-pci,drive=appliance,serial="
+      add (&v, snap ? "virtio-blk-pci,drive=appliance,serial="
+           GC_APPLIANCE_SERIAL ",addr=0x2"
+           : "virtio-blk-pci,drive=appliance,serial="
            GC_APPLIANCE_SERIAL) == -1)
     goto nomem;
 
   /* The channel to the daemon, and the console. */
   if (add (&v, "-chardev") == -1 ||
       addf (&v, "socket,id=channel,path=%s", esock) == -1 ||
-      add (&v, "-device") == -1 || add (&v, "virtio-serial-pci") == -1 ||
+      add (&v, "-device") == -1 ||
+      add (&v, snap ? "virtio-serial-pci,addr=0x3" : "virtio-serial-pci") == -1 ||
       add (&v, "-device") == -1 ||
       add (&v, "virtserialport,chardev=channel,name=" GC_CHANNEL_NAME) == -1
       || add (&v, "-chardev") == -1 ||
       add (&v, "stdio,id=console,signal=off") == -1 ||
       add (&v, "-serial") == -1 || add (&v, "chardev:console") == -1)
+    goto nomem;
+
+  /* Saving and restoring are driven through QMP, on a socket that qemu
+   * inherits as GC_QEMU_QMP_FD; the state comes from GC_QEMU_STATE_FD
+   * once the capabilities are set (-incoming defer). */
+  if (snap &&
+      (add (&v, "-chardev") == -1 ||
+       addf (&v, "socket,id=qmp,fd=%d", GC_QEMU_QMP_FD) == -1 ||
+       add (&v, "-mon") == -1 || add (&v, "chardev=qmp,mode=control") == -1))
+    goto nomem;
+  if (mode == GC_BOOT_RESTORE &&
+      (add (&v, "-incoming") == -1 || add (&v, "defer") == -1))
     goto nomem;
 
   ret = gc_strings_from_vector (&v);

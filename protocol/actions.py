@@ -422,5 +422,16 @@ ACTIONS = [
      "Set the disk GUID of a GPT disk (sgdisk)."),
 
     # --- fast launch (procedures 160-169) ---
+    (160, "internal_restored", "RVoid",
+     [("Buffer", "seed"), ("Int64", "sec"), ("Int", "nsec"),
+      ("Bool", "verbose")], [],
+     "Sent once, first, to an appliance restored from the saved state: "
+     "mix the seed (fresh host entropy) into the kernel's random pool and "
+     "reseed its CRNG (RNDADDENTROPY, RNDRESEEDCRNG), set the clock to "
+     "the host's (sec, nsec), turn the debug messages on if verbose, and "
+     "only then look for the run's disks (a PCI rescan)."),
+    (161, "internal_test_urandom", "RBuffer", [("Int", "count")], [],
+     "For tests: count bytes (1 to 4096) read from the appliance's own "
+     "/dev/urandom."),
 
 ]
