@@ -528,7 +528,8 @@ qmp_line (gc_h *g, int fd, int64_t deadline)
       /* The rest of the line is on its way. */
       poll (NULL, 0, 1);
     }
-    else if (n == 0) {
+    else if (n == 0 || errno == ECONNRESET) {
+      /* qemu exited: say how, with its last words. */
       if (!gc_int_explain_qemu_exit (g, "qmp"))
         gc_int_error_errno (g, EPIPE, "qmp: qemu closed its monitor");
       return NULL;
