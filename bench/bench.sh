@@ -45,6 +45,8 @@
 # virt-inspector (-t inspector), on the Debian guest and on the Windows-
 # like guest: wall time and peak RSS, beside libguestfs's virt-inspector
 # (target <= 1/8 of its time).
+# launch (-t launch): the fast launch against the cold boot, virt-cat on
+# the Debian and ext4 guests (bench/launch.sh).
 # virt-edit (-t edit): virt-edit -e on /etc/fstab of a copy of the
 # Debian guest (made before the timed runs), wall time and peak RSS,
 # beside libguestfs's virt-edit -e on its own copy (target <= 1/8).
@@ -82,7 +84,8 @@ now () { date +%s.%N; }
 # processes) every 50 ms with shell builtins only, so that the sampling
 # costs the measured run as little CPU as possible; writes PREFIX.wall
 # (seconds), PREFIX.rss (the tool's peak, KiB), PREFIX.qemu (the sum of
-# its children's peaks).
+# its children's peaks), PREFIX.cpu (user+sys seconds of the tool and
+# of the children it reaped: qemu).
 exec {nap}<> <(:)                 # read -t on it: a sleep without a fork
 hwm_of ()                          # PID -> $hwm, $rss (0 if gone), $state
 {
@@ -103,11 +106,22 @@ descendants ()                     # PID -> every descendant's pid
   read -r ks 2>/dev/null < "/proc/$1/task/$1/children" || true
   for k in $ks; do echo $k; descendants $k; done
 }
+# The user+sys seconds of the shell's reaped children (the tool and,
+# reaped by it, qemu), from the times builtin.
+# (times in this shell, not in a $(...) subshell, whose children are
+# its own.)  Sets $cpu.
+children_cpu ()
+{
+  times > "$work/.times"
+  cpu=$(tail -n 1 "$work/.times" |
+        awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }')
+}
 run_one ()
 {
   local prefix="$1"; shift
-  local start end pid tool=0 c kids tick tree=0
+  local start end pid tool=0 c kids tick tree=0 cpu cpu0 cpu1
   local -A peak=()
+  children_cpu; cpu0=$cpu
   start=$(now)
   "$@" > "$prefix.out" 2> "$prefix.err" &
   pid=$!
@@ -127,7 +141,9 @@ run_one ()
   done
   wait $pid || { echo "failed: $*" >&2; head -5 "$prefix.err" >&2; return 1; }
   end=$(now)
+  children_cpu; cpu1=$cpu
   awk "BEGIN { print $end - $start }" > "$prefix.wall"
+  awk "BEGIN { print $cpu1 - $cpu0 }" > "$prefix.cpu"
   echo $tool > "$prefix.rss"
   c=0
   for v in "${peak[@]}"; do c=$((c + v)); done
@@ -145,6 +161,7 @@ bench ()
   cat "$work/$name".*.wall | median > "$work/$name.wall"
   cat "$work/$name".*.rss | median > "$work/$name.rss"
   cat "$work/$name".*.qemu | median > "$work/$name.qemu"
+  cat "$work/$name".*.cpu | median > "$work/$name.cpu"
   echo $(( $(cat "$work/$name.rss") + $(cat "$work/$name.qemu") )) > "$work/$name.total"
   printf '%-10s wall %6.2f s (median of %d: %s)\n' "$name" "$(cat "$work/$name.wall")" "$n" \
     "$(cat "$work/$name".*.wall | xargs printf '%.2f ')"

@@ -49,6 +49,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "gc-actions.h"
 
 /* Bump when what is saved, or how, changes. */
 #define SNAPSHOT_FORMAT "gc-snapshot-1"
@@ -290,6 +291,9 @@ save (gc_h *p, const struct gc_appliance *ap, const char *accel,
   int64_t deadline;
 
   if (gc_int_boot (p, ap, accel, GC_BOOT_SAVE, tsnap, &qmp) == -1)
+    return -1;
+  /* What every run would load, loaded once into the state. */
+  if (gc_internal_presave (p) == -1)
     return -1;
   deadline = gc_int_now_us () + 60 * (int64_t) 1000000;
   poll (NULL, 0, SETTLE_MS);

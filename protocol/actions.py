@@ -433,5 +433,11 @@ ACTIONS = [
     (161, "internal_test_urandom", "RBuffer", [("Int", "count")], [],
      "For tests: count bytes (1 to 4096) read from the appliance's own "
      "/dev/urandom."),
+    (162, "internal_presave", "RVoid", [], [],
+     "Sent to the appliance whose state is about to be saved (it has no "
+     "guest disk): load the kernel modules that runs commonly need "
+     "(device-mapper, md, dm-crypt and its ciphers, FUSE, the xfs, btrfs "
+     "and vfat filesystems) and read the lvm binary and its libraries "
+     "once, so that every restored run finds them loaded and cached."),
 
 ]
