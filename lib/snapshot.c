@@ -55,8 +55,10 @@
 #define SNAPSHOT_FORMAT "gc-snapshot-1"
 /* Give up on a key after this many failures in a row. */
 #define MAX_FAILURES 2
-/* Let the freshly booted appliance finish its boot's background work
- * before saving, so that restored runs do not each redo it. */
+/* Let the freshly booted appliance finish what its boot left running
+ * in the background (deferred work, timers) before saving, rather than
+ * leave it to every restored run.  (A bound, not a measured need: the
+ * daemon's hello comes at the end of the boot.) */
 #define SETTLE_MS 300
 
 #define QBOOT "/usr/share/qemu/qboot.rom"
