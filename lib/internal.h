@@ -121,6 +121,8 @@ struct gc_h {
   /* While launched. */
   char *tmpdir;                 /* private 0700 directory, or NULL */
   pid_t qemu_pid;               /* 0 if none */
+  bool qemu_exit_seen;          /* qemu exited by itself during this boot, */
+  int qemu_exit_status;         /* with this wait status */
   int sock;                     /* the channel to the daemon, or -1 */
   int console_fd;               /* qemu's stdout+stderr, or -1 */
   int64_t call_deadline;        /* if not 0, calls fail after this time

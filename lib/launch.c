@@ -81,6 +81,10 @@ qemu_exited (gc_h *g, int *status)
     r = waitpid (g->qemu_pid, status, WNOHANG);
   while (r == -1 && errno == EINTR);
   if (r == g->qemu_pid || (r == -1 && errno == ECHILD)) {
+    if (r == g->qemu_pid) {
+      g->qemu_exit_seen = true;
+      g->qemu_exit_status = *status;
+    }
     g->qemu_pid = 0;
     return true;
   }
@@ -541,6 +545,7 @@ gc_int_boot (gc_h *g, const struct gc_appliance *ap, const char *accel,
   t0 = g->timings.t0;
   g->state = GC_STATE_LAUNCHING;
   g->appliance_lost = false;
+  g->qemu_exit_seen = false;
 
   /* The private directory and the socket qemu connects to. */
   tmp = getenv ("TMPDIR");
@@ -670,6 +675,22 @@ gc_int_boot (gc_h *g, const struct gc_appliance *ap, const char *accel,
   return -1;
 }
 
+/* Did qemu die of a signal someone sent it (SIGKILL, SIGTERM...), not
+ * of its own failure (exit status, abort, crash)?  Then the launch
+ * fails as a cold boot's would: that is no reason to boot cold, nor to
+ * think the saved state bad. */
+static bool
+killed_from_outside (gc_h *g)
+{
+  int sig;
+
+  if (!g->qemu_exit_seen || !WIFSIGNALED (g->qemu_exit_status))
+    return false;
+  sig = WTERMSIG (g->qemu_exit_status);
+  return sig == SIGKILL || sig == SIGTERM || sig == SIGINT ||
+    sig == SIGHUP || sig == SIGQUIT;
+}
+
 /* See guestcell.h. */
 int
 gc_launch (gc_h *g)
@@ -708,7 +729,7 @@ gc_launch (gc_h *g)
       gc_int_snapshot_ok (&snap);
       goto ready;
     }
-    if (g->cancelled)
+    if (g->cancelled || killed_from_outside (g))
       goto error;
     gc_int_debug (g, "launch: restoring the saved state failed after %.3f s "
                   "(%s): booting cold", (gc_int_now_us () - t0) / 1e6,
