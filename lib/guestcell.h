@@ -107,6 +107,19 @@ extern int gc_launch (gc_h *g);
  * already stopped on its own (EIO). */
 extern int gc_shutdown (gc_h *g);
 
+/* The appliance cache (guestcell-appliance), for a handle in any state.
+ * gc_appliance_cachedir: the cache directory (created if missing).
+ * gc_appliance_current: the directory of the appliance the host's
+ * inputs (kernel, packages, daemon) call for now; it may not exist yet.
+ * Both malloc'd, NULL on error.  gc_appliance_build: find or build it,
+ * and remove the appliances no run is using; 0 or -1.
+ * gc_appliance_clean: remove every appliance no run is using, the
+ * current one too: the number of entries removed, or -1. */
+extern char *gc_appliance_cachedir (gc_h *g);
+extern char *gc_appliance_current (gc_h *g);
+extern int gc_appliance_build (gc_h *g);
+extern int gc_appliance_clean (gc_h *g);
+
 /* Ask the handle to stop what it is doing: safe to call from a signal
  * handler.  The call under way fails with EINTR and the appliance is
  * killed. */
