@@ -42,7 +42,7 @@
 #include "internal.h"
 
 /* Bump when the layout or the contents of the appliance change. */
-#define APPLIANCE_FORMAT "gc-appliance-1"
+#define APPLIANCE_FORMAT "gc-appliance-2"
 
 /* Modules the initramfs loads at boot, with their dependencies: enough
  * to see the virtio disks and console and to mount the ext2 root. */
@@ -633,6 +633,131 @@ read_packages (gc_h *g, const char *file, string_vector *argv)
   return 0;
 }
 
+/* The kernel modules the root image carries (paths relative to
+ * /lib/modules/<kver>, with every dependency): what the appliance can
+ * load.  Network, sound, graphics, USB, wireless, hypervisor and most
+ * hardware drivers stay out: they were ~85% of the tree. */
+static const char *const kept_modules[] = {
+  "kernel/fs/", "kernel/block/", "kernel/crypto/", "kernel/lib/",
+  "kernel/arch/x86/crypto/", "kernel/drivers/block/", "kernel/drivers/md/",
+  "kernel/drivers/virtio/", "kernel/drivers/char/virtio_console.ko",
+  "kernel/drivers/char/hw_random/virtio-rng.ko",
+  "kernel/drivers/scsi/virtio_scsi.ko", "kernel/drivers/scsi/sd_mod.ko",
+  "kernel/drivers/nvdimm/", NULL
+};
+/* ... but not the network filesystems (they drag in the network
+ * stack). */
+static const char *const dropped_modules[] = {
+  "kernel/fs/nfs", "kernel/fs/lockd/", "kernel/fs/cifs/", "kernel/fs/smb",
+  "kernel/fs/ksmbd/", "kernel/fs/ceph/", "kernel/fs/9p/", "kernel/fs/afs/",
+  "kernel/fs/coda/", "kernel/fs/orangefs/", NULL
+};
+
+static bool
+path_in (const char *path, const char *const *list)
+{
+  for (size_t i = 0; list[i]; ++i)
+    if (gc_str_prefix (path, list[i]))
+      return true;
+  return false;
+}
+
+/* Hard link, else copy, src to dst (making dst's directories). */
+static int
+link_or_copy (gc_h *g, const char *src, const char *dst)
+{
+  char dir[PATH_MAX];
+  size_t len;
+
+  snprintf (dir, sizeof dir, "%s", dst);
+  *strrchr (dir, '/') = '\0';
+  if (gc_make_dirs (dir, 0755) == -1) {
+    gc_int_perror (g, "appliance: mkdir %s", dir);
+    return -1;
+  }
+  if (link (src, dst) == 0)
+    return 0;
+  CLEANUP_FREE char *data = gc_read_whole_file (src, 256 << 20, &len);
+  CLEANUP_CLOSE int fd = open (dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                               0644);
+  if (data == NULL || fd == -1 || gc_write_all (fd, data, len) == -1) {
+    gc_int_perror (g, "appliance: copying %s", src);
+    return -1;
+  }
+  return 0;
+}
+
+/* The modules tree of the root image: tmpdir/modules/lib/modules/<kver>
+ * with the kept modules and their dependencies, indexed anew by depmod.
+ * Returns its path (malloc'd), or NULL on error. */
+static char *
+trim_modules (gc_h *g, const char *tmpdir, const char *kver)
+{
+  CLEANUP_FREE char *base = NULL, *out = NULL, *depfile = NULL, *log = NULL;
+  moddep_vector deps = EMPTY_VECTOR;
+  string_vector kept = EMPTY_VECTOR;
+  static const char *const indexes[] = {
+    "modules.order", "modules.builtin", "modules.builtin.modinfo", NULL
+  };
+  char src[PATH_MAX], dst[PATH_MAX];
+  size_t nfiles = 0;
+  char *r = NULL;
+
+  if (asprintf (&base, "%s/modules", tmpdir) == -1 ||
+      asprintf (&out, "%s/lib/modules/%s", base, kver) == -1 ||
+      asprintf (&depfile, "/lib/modules/%s/modules.dep", kver) == -1 ||
+      asprintf (&log, "%s/build.log", tmpdir) == -1) {
+    gc_int_perror (g, "asprintf");
+    return NULL;
+  }
+  if (parse_moddep (g, depfile, &deps) == -1)
+    goto out;
+  /* modules.dep lists every dependency of a module, not just the
+   * direct ones. */
+  for (size_t i = 0; i < deps.len; ++i) {
+    const char *path = deps.ptr[i].path;
+    if (!path_in (path, kept_modules) || path_in (path, dropped_modules))
+      continue;
+    for (size_t j = 0; j == 0 || deps.ptr[i].deps[j - 1]; ++j) {
+      const char *p = j == 0 ? path : deps.ptr[i].deps[j - 1];
+      bool dup = false;
+      for (size_t k = 0; k < kept.len && !dup; ++k)
+        dup = strcmp (kept.ptr[k], p) == 0;
+      if (!dup && string_vector_append (&kept, (char *) p) == -1) {
+        gc_int_perror (g, "malloc");
+        goto out;
+      }
+    }
+  }
+  for (size_t i = 0; i < kept.len; ++i) {
+    snprintf (src, sizeof src, "/lib/modules/%s/%s", kver, kept.ptr[i]);
+    snprintf (dst, sizeof dst, "%s/%s", out, kept.ptr[i]);
+    if (link_or_copy (g, src, dst) == -1)
+      goto out;
+    nfiles++;
+  }
+  for (size_t i = 0; indexes[i]; ++i) {
+    snprintf (src, sizeof src, "/lib/modules/%s/%s", kver, indexes[i]);
+    snprintf (dst, sizeof dst, "%s/%s", out, indexes[i]);
+    if (access (src, F_OK) == 0 && link_or_copy (g, src, dst) == -1)
+      goto out;
+  }
+  {
+    char *const argv[] = { (char *) (access ("/sbin/depmod", X_OK) == 0
+                                     ? "/sbin/depmod" : "depmod"),
+                           (char *) "-b", base, (char *) kver, NULL };
+    if (run (g, log, -1, -1, argv) == -1)
+      goto out;
+  }
+  gc_int_debug (g, "appliance: %zu of %zu kernel modules kept", nfiles,
+                deps.len);
+  r = TAKE_PTR (out);
+ out:
+  free (kept.ptr);              /* the strings belong to deps */
+  moddep_free (&deps);
+  return r;
+}
+
 /* The root image: supermin --prepare, our base tarball, supermin --build
  * -f ext2.  Leaves tmpdir/root. */
 static int
@@ -653,11 +778,13 @@ build_root (gc_h *g, const struct gc_appliance_files *f, const char *tmpdir,
       asprintf (&log, "%s/build.log", tmpdir) == -1 ||
       asprintf (&tarball, "%s/zz-guestcell.tar.gz", sd) == -1 ||
       asprintf (&out, "%s/supermin.out", tmpdir) == -1 ||
-      asprintf (&root, "%s/root", tmpdir) == -1 ||
-      asprintf (&modules, "/lib/modules/%s", kver) == -1) {
+      asprintf (&root, "%s/root", tmpdir) == -1) {
     gc_int_perror (g, "asprintf");
     return -1;
   }
+  modules = trim_modules (g, tmpdir, kver);
+  if (modules == NULL)
+    return -1;
 
   /* supermin --prepare PACKAGES -o supermin.d */
   if (string_vector_append (&argv, strdup ("supermin")) == -1 ||
@@ -874,7 +1001,7 @@ build_appliance (gc_h *g, const struct gc_appliance_files *f,
   /* Only the three files stay. */
   {
     static const char *const junk[] = { "supermin.d", "supermin.out",
-                                        "stage", NULL };
+                                        "stage", "modules", NULL };
     for (size_t i = 0; junk[i]; ++i) {
       CLEANUP_FREE char *p = NULL;
       if (asprintf (&p, "%s/%s", tmpdir, junk[i]) != -1)
