@@ -10,7 +10,7 @@
  * works wherever it was put (a DESTDIR, a package's relocated bindir)
  * and carries no path into the build tree.  A program run from the
  * build tree finds the marker file meson writes at the build root
- * (GC_BUILD_MARKER) one to three directories up, and uses the build
+ * (GC_BUILD_MARKER) in its directory or up to two above, and uses the build
  * tree's files: the tests and quickstart.sh run uninstalled. */
 
 #include <config.h>
@@ -51,7 +51,7 @@ find_build_root (const char *dir)
   char path[PATH_MAX];
 
   snprintf (path, sizeof path, "%s", dir);
-  for (int up = 0; up < 4; ++up) {
+  for (int up = 0; up < 3; ++up) {
     char marker[PATH_MAX + 64];
     char *slash;
 
