@@ -8,7 +8,8 @@
 # package list is touched three times, each time the next --build makes
 # a new appliance and removes the old ones, while a virt-cat started on
 # the old appliance just before the rebuild must still succeed.  Then
-# --status and --clean.
+# --status and --clean; appliances of other installations (build trees)
+# go only when unused for a day.
 #
 #   test-guestcell-appliance.sh GUESTCELL-APPLIANCE
 
@@ -40,18 +41,31 @@ first="$(ls -d "$T/cache"/appliance-*)"
 root_mb=$(( $(stat -c %b "$first/root") * $(stat -c %B "$first/root") / 1000000 ))
 echo "  root image: $root_mb MB allocated"
 
+# Appliances of other installations: one used just now stays, one
+# unused for three days goes.
+other="$T/cache/appliance-1111111111111111-1111111111111111"
+stale="$T/cache/appliance-2222222222222222-2222222222222222"
+mkdir "$other" "$stale"
+touch -d '3 days ago' "$stale"
+
 for i in 1 2 3; do
-  old="$(ls -d "$T/cache"/appliance-*)"
+  old="$(ls -d "$T/cache"/appliance-* | grep -v -e "$other" -e "$stale")"
   # A run on the current appliance, racing the rebuild.
   "$tree/bin/virt-cat" -a "$deb" /etc/hostname > "$T/cat.out" 2> "$T/cat.err" &
   cat_pid=$!
   sleep 1
   touch -d "@$(( $(date +%s) - i ))" "$tree/appliance/packages"
-  run "$ga" --build
-  expect_rc 0
+  "$ga" --build > "$T/out" 2> "$T/err" || { cat "$T/err"; fail "rebuild $i: --build failed"; }
   cat "$T/out"
   wait "$cat_pid" || { cat "$T/cat.err"; fail "rebuild $i: virt-cat on the old appliance failed"; }
+  check_clean "rebuild $i"
   [ "$(cat "$T/cat.out")" = debian-guest ] || fail "rebuild $i: virt-cat printed $(cat "$T/cat.out")"
+  if [ "$i" = 1 ]; then
+    [ -d "$other" ] || fail "a recent appliance of another installation was removed"
+    [ ! -e "$stale" ] || fail "a stale appliance of another installation was kept"
+    rmdir "$other"
+    ok "another installation's recent appliance kept, the stale one removed"
+  fi
   new="$(ls -d "$T/cache"/appliance-*)"
   [ "$(count 'appliance-*')" -eq 1 ] || fail "rebuild $i: $(count 'appliance-*') appliances in the cache"
   [ "$new" != "$old" ] || fail "rebuild $i: the appliance was not rebuilt"

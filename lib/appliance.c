@@ -1138,6 +1138,8 @@ gc_int_appliance_get (gc_h *g, struct gc_appliance *ap)
       goto out;
     }
   }
+  /* Its times say when it was last used (remove_unused). */
+  utimensat (AT_FDCWD, apdir, NULL, 0);
   if (fill_appliance (g, apdir, ap) == -1) {
     gc_int_appliance_release (ap);
     goto out;
