@@ -6,8 +6,7 @@
  * --status says where the cache is, how big it is, which appliance the
  * host's kernel and packages call for now and whether it is built, and
  * what else the cache holds; --build builds the current appliance (which
- * removes those no run is using); --clean removes every appliance no run
- * is using.  Several actions run in the order clean, build, status.
+ * removes those it replaces); --clean removes every appliance.  Several actions run in the order clean, build, status.
  */
 
 #include <config.h>
@@ -31,9 +30,10 @@ static struct poptOption options[] = {
   { "status", '\0', POPT_ARG_NONE, &want_status, 0,
     "Say where the cache is, its size, and which appliance is current", NULL },
   { "build", '\0', POPT_ARG_NONE, &want_build, 0,
-    "Build the current appliance if needed (removing unused ones)", NULL },
+    "Build the current appliance if needed (removing those it replaces)",
+    NULL },
   { "clean", '\0', POPT_ARG_NONE, &want_clean, 0,
-    "Remove every appliance that no run is using", NULL },
+    "Remove every appliance (the next run builds one again)", NULL },
   { NULL, '\0', POPT_ARG_INCLUDE_TABLE, gc_basic_options, 0,
     "Options:", NULL },
   POPT_TABLEEND
@@ -102,8 +102,7 @@ print_status (gc_h *g)
          gc_str_prefix (names[i]->d_name, "build-")) &&
         asprintf (&path, "%s/%s", cachedir, names[i]->d_name) != -1 &&
         strcmp (path, current) != 0)
-      printf ("unused: %s (%.0f MB; the next build or --clean removes it)\n",
-              path, disk_use_mb (path));
+      printf ("other: %s (%.0f MB)\n", path, disk_use_mb (path));
     free (names[i]);
   }
   free (names);

@@ -78,12 +78,12 @@ run "$ga" --status
 expect_rc 0
 cat "$T/out"
 grep -q "^current appliance: $new (built, [0-9]* MB)\$" "$T/out" || fail "--status: current should be $new, built"
-if grep -q "^unused:" "$T/out"; then fail "--status: unused entries listed"; fi
+if grep -q "^other:" "$T/out"; then fail "--status: other entries listed"; fi
 
 # An unused entry is listed, then --clean removes everything.
 mkdir "$T/cache/appliance-0000000000000000-0000000000000000"
 run "$ga" --status
-grep -q "^unused: $T/cache/appliance-0000000000000000-0000000000000000 " "$T/out" || fail "--status: the unused appliance is not listed"
+grep -q "^other: $T/cache/appliance-0000000000000000-0000000000000000 " "$T/out" || fail "--status: the other appliance is not listed"
 run "$ga" --clean --status
 expect_rc 0
 cat "$T/out"

@@ -111,10 +111,11 @@ extern int gc_shutdown (gc_h *g);
  * gc_appliance_cachedir: the cache directory (created if missing).
  * gc_appliance_current: the directory of the appliance the host's
  * inputs (kernel, packages, daemon) call for now; it may not exist yet.
- * Both malloc'd, NULL on error.  gc_appliance_build: find or build it,
- * and remove the appliances no run is using; 0 or -1.
- * gc_appliance_clean: remove every appliance no run is using, the
- * current one too: the number of entries removed, or -1. */
+ * Both malloc'd, NULL on error.  gc_appliance_build: find or build it
+ * (a build removes the appliances it replaces); 0 or -1.
+ * gc_appliance_clean: remove every appliance, the current one too (runs
+ * under way keep their open files): the number of entries removed, or
+ * -1. */
 extern char *gc_appliance_cachedir (gc_h *g);
 extern char *gc_appliance_current (gc_h *g);
 extern int gc_appliance_build (gc_h *g);
