@@ -20,7 +20,11 @@
 #  - no qemu and no temporary file left;
 #  - virt-df --each-image --jsonl on this host alone prints the same
 #    lines as the fleet;
-#  - --jsonl with --json (or -h) is a usage error.
+#  - --jsonl with --json (or -h) is a usage error;
+#  - on the hostile-strings guest (escape sequences, control characters
+#    and bytes that are not UTF-8 in its names), every line of either
+#    tool is strict JSON with no unsafe character in any string
+#    (tests/hostile/check-safe.py).
 #
 #   test-fleet.sh VIRT-DF VIRT-INSPECTOR
 
@@ -139,3 +143,18 @@ run_fleet "$T/inspector.log" "$vi" --jsonl --no-applications
 check_fleet "$T/inspector.log" \
   'len(records) == 1 and [o["distro"] for o in records[0]["operatingsystems"]] == ["debian"]'
 ok "virt-inspector over 6 images with parallel: 5 inspected, broken.img failed (3)"
+
+# Hostile guest strings: each line strict JSON, every string safe.
+img="$(guest hostile-strings)"
+check="$GC_TESTS_SRCDIR/hostile/check-safe.py"
+for tool in "$vd" "$vi"; do
+  run "$tool" --jsonl -a "$img"
+  expect_rc 0
+  mkdir "$T/lines"
+  split -l 1 "$T/out" "$T/lines/"
+  python3 "$check" --json "$T/lines/"* && python3 "$check" "$T/err" ||
+    fail "$(basename "$tool") --jsonl: unsafe output on hostile-strings"
+  echo "  $(basename "$tool"): $(ls "$T/lines" | wc -l) lines, all strict JSON and safe"
+  rm -r "$T/lines"
+done
+ok "--jsonl on hostile guest strings: strict JSON, every string safe"
