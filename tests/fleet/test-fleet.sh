@@ -43,6 +43,8 @@ ok "--jsonl with --json, --csv or -h: usage error, no record"
 require_appliance
 command -v parallel > /dev/null ||
   skip "GNU parallel is not installed (Debian package parallel)"
+# parallel's own files (~/.parallel) in $T, removed at the end.
+export PARALLEL_HOME="$T/parallel"
 
 deb="$(guest debian)"
 fleet="$T/fleet"
