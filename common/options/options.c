@@ -29,6 +29,9 @@ struct gc_tool_options gc_opts = {
   .data_files = EMPTY_VECTOR,
 };
 
+/* The text of the last error printed, for gc_tool_last_error. */
+static char *last_error;
+
 enum {
   OPT_ADD = 1, OPT_FORMAT, OPT_MOUNT, OPT_VERBOSE, OPT_TRACE, OPT_VERSION,
   OPT_HELP, OPT_LONG, OPT_SHORT, OPT_DATA_FILE, OPT_KEY, OPT_KEYS_FROM_STDIN,
@@ -312,9 +315,17 @@ gc_options_free (void)
   free (gc_tool_windows_root);
   gc_tool_windows_root = NULL;
   gc_tool_windows_free ();
+  free (last_error);
+  last_error = NULL;
 }
 
 /* Messages. */
+
+const char *
+gc_tool_last_error (void)
+{
+  return last_error;
+}
 
 static void
 vmessage (const char *kind, const char *fs, va_list ap)
@@ -331,6 +342,11 @@ vmessage (const char *kind, const char *fs, va_list ap)
   }
   fputs (line, stderr);
   fflush (stderr);
+  if (strcmp (kind, "error") == 0) {
+    free (last_error);
+    last_error = safe;
+    safe = NULL;
+  }
 }
 
 void
