@@ -27,6 +27,7 @@ grep -q '^launch_timeout = 300 (--timeout)' "$T/out" ||
 grep -q '^memsize = 384 (built-in)' "$T/out" || fail "memsize and its source"
 grep -q '^device: /dev/sda$' "$T/out" || fail "the scratch disk's device"
 grep -Eq '^accel: (kvm|tcg) \(' "$T/out" || fail "no accelerator decision and reason"
+grep -q "^/dev/kvm: " "$T/out" || fail "no /dev/kvm line"
 grep -Eq '^kernel: Linux version ' "$T/out" || fail "no appliance kernel"
 grep -Eq '^launch: (kvm|tcg), .* hello [0-9.]+ s' "$T/out" || fail "no launch phases"
 [ "$(tail -n 1 "$T/out")" = "===== TEST FINISHED OK =====" ] ||

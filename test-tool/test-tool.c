@@ -212,6 +212,22 @@ print_lines (const char *prefix, bool skip_command_line)
   }
 }
 
+/* The accelerator: /dev/kvm as this process finds it, then what the
+ * core decided and why. */
+static void
+print_accelerator (void)
+{
+  int fd = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
+  section ("accelerator");
+  if (fd >= 0) {
+    printf ("/dev/kvm: opens for reading and writing\n");
+    close (fd);
+  }
+  else
+    printf ("/dev/kvm: %s\n", strerror (errno));
+  print_lines ("accel: ", false);
+}
+
 static int
 verdict_failed (const char *what, const char *why)
 {
@@ -301,8 +317,7 @@ test_run (gc_h *g, const char *scratch, bool qemu_ok, const char *qemu)
       err = "unknown error";
     else if (gc_str_prefix (err, "launch: "))
       err += 8;
-    section ("accelerator");
-    print_lines ("accel: ", false);
+    print_accelerator ();
     /* Name qemu when it is what does not work. */
     if (!qemu_ok &&
         asprintf (&why, "qemu (%s) does not work: %s", qemu, err) != -1)
@@ -330,8 +345,7 @@ test_run (gc_h *g, const char *scratch, bool qemu_ok, const char *qemu)
     return verdict_failed ("shutdown", gc_last_error (g));
   t_shutdown = since (&t0);
 
-  section ("accelerator");
-  print_lines ("accel: ", false);
+  print_accelerator ();
   section ("appliance");
   printf ("kernel: %s\n", appliance_kernel ? appliance_kernel
           : "(its banner was not on the console)");
