@@ -605,7 +605,15 @@ static int
 run_each_image (void)
 {
   size_t n = gc_opts.drives.len;
-  int procs = max_procs > 0 ? max_procs : default_procs ();
+  int procs = max_procs > 0 ? max_procs : gc_opts.settings.parallel > 0
+    ? gc_opts.settings.parallel : default_procs ();
+  if (gc_opts.verbose)
+    fprintf (stderr, "%s: %zu images, %d at once (%s%s)\n",
+             gc_opts.program_name, n, procs,
+             max_procs > 0 ? "-P" : gc_opts.settings.parallel > 0
+             ? "parallel from " : "from the cores and memory",
+             max_procs > 0 || gc_opts.settings.parallel == 0 ? ""
+             : gc_opts.settings.source[GC_SETTING_PARALLEL]);
   struct job *jobs = calloc (n, sizeof *jobs);
   if (jobs == NULL) {
     gc_tool_error ("out of memory");

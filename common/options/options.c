@@ -286,8 +286,13 @@ gc_options_parse (int argc, char **argv, const struct poptOption *table,
     *exit_r = GC_EXIT_OK;
   }
   else {
-    *ctx_r = ctx;
-    return 0;
+    CLEANUP_FREE char *error = NULL;
+    if (gc_settings_load (&gc_opts.settings, &error) == 0) {
+      *ctx_r = ctx;
+      return 0;
+    }
+    gc_tool_error ("%s", error ? error : strerror (ENOMEM));
+    *exit_r = GC_EXIT_USAGE;
   }
   poptFreeContext (ctx);
   return -1;
@@ -309,6 +314,7 @@ gc_options_free (void)
   }
   gc_opt_mount_vector_reset (&gc_opts.mounts);
   gc_string_vector_free (&gc_opts.data_files);
+  gc_settings_free (&gc_opts.settings);
   gc_tool_free_keys ();
   free (gc_opts.format);
   gc_opts.format = NULL;

@@ -63,6 +63,9 @@ struct gc_tool_options {
                                    after gc_options_parse if not empty */
   int verbose;
   int trace;
+  /* The configuration in force (guestcell.conf(5)), loaded by
+   * gc_options_parse: the tools read progress and parallel here. */
+  struct gc_settings settings;
   bool keys_from_stdin;         /* --keys-from-stdin */
   bool echo_keys;               /* --echo-keys */
   /* Set by the callback, acted upon by gc_options_parse. */
@@ -87,7 +90,9 @@ extern struct poptOption gc_basic_options[];
  * frees with poptFreeContext.  Returns -1 when the tool should stop at
  * once with the exit status in *exit_r (after --help, --version,
  * --long-options, --short-options: 0; after a usage error, which has
- * been printed: GC_EXIT_USAGE). */
+ * been printed: GC_EXIT_USAGE).  It loads the configuration into
+ * gc_opts.settings when the tool goes on: a bad configuration file or
+ * GUESTCELL_* variable is one line printed, and GC_EXIT_USAGE. */
 extern int gc_options_parse (int argc, char **argv,
                              const struct poptOption *table,
                              const char *usage_args,
