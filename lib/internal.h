@@ -84,6 +84,11 @@ struct gc_h {
   char *cachedir;               /* per-user cache, NULL: default */
   char *accel;                  /* "kvm", "tcg" or NULL: probe */
   int launch_timeout;           /* seconds */
+  int snapshot;                 /* restore a saved appliance (fast launch) */
+  /* What the defaults above were loaded from (lib/config.c), and why
+   * they could not be (gc_launch then fails), or NULL. */
+  struct gc_settings settings;
+  char *config_error;
 
   gc_drive_vector drives;
   gc_event_handler_vector events;

@@ -44,7 +44,8 @@ ok "lintian clean (overrides: debian/guestcell.lintian-overrides)"
 dpkg-deb -x "$deb" "$T/x"
 for f in usr/bin/guestcell-cat usr/bin/guestcell-df usr/bin/guestcell-appliance \
          usr/libexec/guestcell/guestcelld usr/libexec/guestcell/gcinit \
-         usr/share/guestcell/packages usr/share/man/man1/guestcell-cat.1.gz; do
+         usr/share/guestcell/packages usr/share/man/man1/guestcell-cat.1.gz \
+         usr/bin/guestcell-test-tool usr/share/man/man5/guestcell.conf.5.gz; do
   [ -e "$T/x/$f" ] || [ -L "$T/x/$f" ] || fail "not in the package: /$f"
 done
 clash="$(ls "$T/x/usr/bin" "$T/x/usr/share/man/man1" | grep '^virt-' || true)"

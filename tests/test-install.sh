@@ -27,7 +27,8 @@ for f in bin/virt-cat bin/virt-df bin/guestcell-appliance \
          libexec/guestcell/guestcelld libexec/guestcell/gcinit \
          share/guestcell/packages share/man/man1/virt-cat.1 \
          share/man/man1/guestcell-appliance.1 \
-         share/man/man7/guestcell-actions.7 \
+         share/man/man7/guestcell-actions.7 share/man/man5/guestcell.conf.5 \
+         bin/guestcell-test-tool share/man/man1/guestcell-test-tool.1 \
          share/bash-completion/completions/virt-cat; do
   [ -e "$root/$f" ] || fail "not installed: $f (under $root)"
 done
