@@ -59,6 +59,9 @@ if [ "${GC_PACKAGE_INSTALL:-}" != 1 ]; then
   exit 0
 fi
 [ "$(id -u)" = 0 ] || fail "GC_PACKAGE_INSTALL=1 needs root"
+if dpkg-query -W -f='${Status}' guestcell 2>/dev/null | grep -q 'ok installed'; then
+  skip "a guestcell package is installed already: not replacing and purging it"
+fi
 require_appliance
 img="$(guest debian)"
 purge () { apt-get purge -y -q guestcell > "$T/purge.log" 2>&1; }
