@@ -90,6 +90,11 @@ cat "$T/out"
 grep -q "^removed 3 cache entries$" "$T/out" || fail "--clean: expected 3 entries removed (2 appliances, 1 kernel)"
 [ "$(count 'appliance-*')" -eq 0 ] && [ "$(count 'vmlinux-*')" -eq 0 ] || fail "--clean left appliances"
 
+# A cache directory that cannot be made: one line naming it.
+run env GUESTCELL_CACHEDIR=/proc/no-such-cache "$ga" --status
+expect_rc 1
+expect_one_error "^guestcell-appliance: error: cache directory /proc/no-such-cache: "
+
 # Usage errors.
 run "$ga"
 expect_rc 2
