@@ -53,7 +53,7 @@ cin_s=$(copy_secs "$work/cin.v")
 cout_s=$(copy_secs "$work/cout.v")
 sed -n 's/^guestcelld: copy_in: .*clock): /  where the time goes, copy-in: /p' "$work/cin.v"
 sed -n 's/^guestcelld: copy_out: .*clock): /  where the time goes, copy-out: /p' "$work/cout.v"
-mbs () { awk -v s="$1" 'BEGIN { printf "%.1f", s > 0 ? 1073.741824 / s : 0 }'; }
+mbs () { awk -v s="$1" 'BEGIN { printf "%.1f", (s > 0 ? 1073.741824 / s : 0) }'; }
 e2e () { mbs "$(cat "$work/$1.wall")"; }
 echo "guestcell, 1 GiB: copy-in $(mbs "$cin_s") MB/s (the copy: $cin_s s; end to end $(e2e cin-big) MB/s)," \
      "copy-out $(mbs "$cout_s") MB/s (the copy: $cout_s s; end to end $(e2e cout-big) MB/s)"

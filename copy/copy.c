@@ -111,7 +111,8 @@ since (const struct timespec *t)
 bool
 copy_progress_wanted (void)
 {
-  return isatty (STDERR_FILENO) && !gc_opts.verbose && !gc_opts.trace;
+  return gc_opts.settings.progress && isatty (STDERR_FILENO) &&
+    !gc_opts.verbose && !gc_opts.trace;
 }
 
 /* See copy.h. */

@@ -41,8 +41,9 @@ extern int copy_pipe (int fds[2]);
  * handle's call).  -1 after printing the error. */
 extern int copy_start_thread (pthread_t *t, void *(*fn) (void *), void *arg);
 
-/* The progress bar: on stderr, only when it is a terminal, -v is not
- * given and a total is known (0: not yet); it appears after a second of copying and
+/* The progress bar: on stderr, only when it is a terminal, the
+ * progress setting is true (guestcell.conf(5)), -v is not given and a
+ * total is known (0: not yet); it appears after a second of copying and
  * is redrawn at most five times a second.  copy_progress_update may be
  * called from any one thread. */
 struct copy_progress {

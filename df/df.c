@@ -11,6 +11,10 @@
  * guest, each with its own handle and appliance, at most -P at once;
  * the children send their rows over a pipe and the parent prints them
  * in the order of the command line, whatever the order they finish in.
+ *
+ * With --jsonl each row is one line of JSON naming its image, and a
+ * guest that fails is a line too (its error and exit status): the
+ * output of many runs, on many hosts, merges by concatenation.
  */
 
 #include <config.h>
@@ -34,7 +38,7 @@
 #include "utf8.h"
 
 /* The options of virt-df itself. */
-static int csv, json, human, inodes, uuid, each_image;
+static int csv, json, jsonl, human, inodes, uuid, each_image;
 static int max_procs;                   /* -P, 0: choose */
 
 static struct poptOption df_options[] = {
@@ -48,6 +52,8 @@ static struct poptOption df_options[] = {
     "Print inode counts instead of blocks", NULL },
   { "json", '\0', POPT_ARG_NONE, &json, 0,
     "Print a JSON array of records", NULL },
+  { "jsonl", '\0', POPT_ARG_NONE, &jsonl, 0,
+    "Print JSON Lines: one record a line, naming its image", NULL },
   { "uuid", '\0', POPT_ARG_NONE, &uuid, 0,
     "Name filesystems by their UUID instead of the image", NULL },
   { NULL, 'P', POPT_ARG_INT, &max_procs, 0,
@@ -110,6 +116,8 @@ print_title (void)
   const char *c3 = inodes ? "IUsed" : "Used";
   const char *c4 = inodes ? "IFree" : "Available";
   const char *c5 = inodes ? "IUse%" : "Use%";
+  if (jsonl)
+    return;
   if (json)
     fputs ("[", stdout);
   else if (csv) {
@@ -215,20 +223,29 @@ row_values (const struct gc_statvfs *st, struct row_values *v)
       snprintf (v->text[i], 64, "%" PRId64, v->n[i]);
 }
 
-static void
-print_row (const char *guest, const struct df_row *r, bool first)
+/* The JSON record of a row (--json, --jsonl), whose image, if given
+ * (--jsonl), comes first.  NULL on ENOMEM. */
+static json_t *
+row_record (const struct gc_opt_drive *image, const char *guest,
+            const struct df_row *r, const struct row_values *v)
 {
-  struct row_values v;
-  row_values (&r->st, &v);
-  const char *name = uuid && r->uuid[0] ? r->uuid : guest;
-
-  if (json) {
-    /* One record a line, made by jansson; the array around them is
-     * written as the rows come (from parallel guests, in order). */
-    json_t *o = json_pack ("{s:s, s:s, s:s, s:s}", "guest", guest,
-                           "filesystem", r->dev, "type", r->type,
-                           "uuid", r->uuid);
-    json_t *st = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+  static const char *const keys[2][4] = {
+    { "1k_blocks", "used", "available", "use_percent" },
+    { "inodes", "iused", "ifree", "iuse_percent" },
+  };
+  const char *const *k = keys[inodes ? 1 : 0];
+  json_t *o = json_object ();
+  if (o == NULL)
+    return NULL;
+  json_t *more = json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:f, "
+                            "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+                            "guest", guest, "filesystem", r->dev,
+                            "type", r->type, "uuid", r->uuid,
+                            k[0], (json_int_t) v->n[0],
+                            k[1], (json_int_t) v->n[1],
+                            k[2], (json_int_t) v->n[2],
+                            k[3], round (v->percent * 10) / 10,
+                            "statvfs",
                             "bsize", (json_int_t) r->st.bsize,
                             "frsize", (json_int_t) r->st.frsize,
                             "blocks", (json_int_t) r->st.blocks,
@@ -236,22 +253,38 @@ print_row (const char *guest, const struct df_row *r, bool first)
                             "bavail", (json_int_t) r->st.bavail,
                             "files", (json_int_t) r->st.files,
                             "ffree", (json_int_t) r->st.ffree);
-    static const char *const keys[2][4] = {
-      { "1k_blocks", "used", "available", "use_percent" },
-      { "inodes", "iused", "ifree", "iuse_percent" },
-    };
-    const char *const *k = keys[inodes ? 1 : 0];
+  if (more == NULL || (image && gc_tool_jsonl_image (o, image) == -1) ||
+      json_object_update (o, more) == -1) {
+    json_decref (more);
+    json_decref (o);
+    return NULL;
+  }
+  json_decref (more);
+  return o;
+}
+
+/* Print one row of the guest named guest, whose first image is image. */
+static void
+print_row (const struct gc_opt_drive *image, const char *guest,
+           const struct df_row *r, bool first)
+{
+  struct row_values v;
+  row_values (&r->st, &v);
+  const char *name = uuid && r->uuid[0] ? r->uuid : guest;
+
+  if (jsonl) {
+    if (gc_tool_jsonl_print (row_record (image, guest, r, &v)) == -1 &&
+        errno == ENOMEM)
+      gc_tool_error ("out of memory");
+  }
+  else if (json) {
+    /* One record a line, made by jansson; the array around them is
+     * written as the rows come (from parallel guests, in order). */
     char *line = NULL;
-    if (o && st &&
-        json_object_set_new (o, k[0], json_integer (v.n[0])) == 0 &&
-        json_object_set_new (o, k[1], json_integer (v.n[1])) == 0 &&
-        json_object_set_new (o, k[2], json_integer (v.n[2])) == 0 &&
-        json_object_set_new (o, k[3],
-                             json_real (round (v.percent * 10) / 10)) == 0 &&
-        json_object_set (o, "statvfs", st) == 0)
+    json_t *o = row_record (NULL, guest, r, &v);
+    if (o)
       line = json_dumps (o, JSON_REAL_PRECISION (6));
     json_decref (o);
-    json_decref (st);
     if (line == NULL) {
       gc_tool_error ("out of memory");
       return;
@@ -376,6 +409,7 @@ struct job {
   size_t len, cap;
   int code;                     /* its exit code */
   bool done;
+  char *error;                  /* the error it printed, if it said */
 };
 
 static volatile sig_atomic_t parent_signal;
@@ -388,12 +422,17 @@ on_parent_signal (int sig)
 }
 
 /* In the child: scan one image and send the rows, one per line,
- * tab-separated, on fd.  Never returns. */
+ * tab-separated, on fd, then after a failure a line with an empty
+ * first field and the error printed (for --jsonl's failure record).
+ * Never returns. */
 static void __attribute__ ((noreturn))
 child (size_t idx, int fd)
 {
   df_row_vector rows = EMPTY_VECTOR;
+  /* The parent's last error, if any, is not this child's. */
+  const char *before = gc_tool_last_error ();
   int code = scan_guest (&gc_opts.drives.ptr[idx], 1, &rows);
+  const char *error = gc_tool_last_error ();
   FILE *fp = fdopen (fd, "w");
   if (fp == NULL)
     code = GC_EXIT_ERROR;
@@ -406,6 +445,9 @@ child (size_t idx, int fd)
                r->st.blocks, r->st.bfree, r->st.bavail, r->st.files,
                r->st.ffree);
     }
+    /* The message is one line without tabs (utf8.h). */
+    if (code != GC_EXIT_OK && error && error != before)
+      fprintf (fp, "\t%s\n", error);
     if (fclose (fp) == EOF && code == GC_EXIT_OK)
       code = GC_EXIT_ERROR;
   }
@@ -414,13 +456,20 @@ child (size_t idx, int fd)
   _exit (gc_tool_exit_status (code));
 }
 
-/* In the parent: the rows a child sent.  -1 if they do not parse. */
+/* In the parent: the rows a child sent, and its error message if it
+ * sent one (*error, malloc'd).  -1 if they do not parse. */
 static int
-parse_rows (char *buf, df_row_vector *rows)
+parse_rows (char *buf, df_row_vector *rows, char **error)
 {
   char *save = NULL;
   for (char *line = strtok_r (buf, "\n", &save); line;
        line = strtok_r (NULL, "\n", &save)) {
+    if (line[0] == '\t') {     /* no device has an empty name */
+      free (*error);
+      if ((*error = strdup (line + 1)) == NULL)
+        return -1;
+      continue;
+    }
     char *f[10];
     char *p = line;
     for (int i = 0; i < 10; ++i) {
@@ -556,7 +605,15 @@ static int
 run_each_image (void)
 {
   size_t n = gc_opts.drives.len;
-  int procs = max_procs > 0 ? max_procs : default_procs ();
+  int procs = max_procs > 0 ? max_procs : gc_opts.settings.parallel > 0
+    ? gc_opts.settings.parallel : default_procs ();
+  if (gc_opts.verbose)
+    fprintf (stderr, "%s: %zu images, %d at once (%s%s)\n",
+             gc_opts.program_name, n, procs,
+             max_procs > 0 ? "-P" : gc_opts.settings.parallel > 0
+             ? "parallel from " : "from the cores and memory",
+             max_procs > 0 || gc_opts.settings.parallel == 0 ? ""
+             : gc_opts.settings.source[GC_SETTING_PARALLEL]);
   struct job *jobs = calloc (n, sizeof *jobs);
   if (jobs == NULL) {
     gc_tool_error ("out of memory");
@@ -613,19 +670,26 @@ run_each_image (void)
         titled = true;
       }
       df_row_vector rows = EMPTY_VECTOR;
-      CLEANUP_FREE char *name =
-        display_name (&gc_opts.drives.ptr[next_print], 1);
+      const struct gc_opt_drive *image = &gc_opts.drives.ptr[next_print];
+      CLEANUP_FREE char *name = display_name (image, 1);
       if (j->buf)
         j->buf[j->len] = '\0';
-      if (name == NULL || (j->buf && parse_rows (j->buf, &rows) == -1)) {
+      if (name == NULL ||
+          (j->buf && parse_rows (j->buf, &rows, &j->error) == -1)) {
         gc_tool_error ("%s: bad output from the child process",
-                       gc_opts.drives.ptr[next_print].filename);
+                       image->filename);
         j->code = GC_EXIT_ERROR;
+        free (j->error);
+        j->error = NULL;
       }
       else
         for (size_t k = 0; k < rows.len; ++k, first = false)
-          print_row (name, &rows.ptr[k], first);
+          print_row (image, name, &rows.ptr[k], first);
       free_rows (&rows);
+      /* The child's own exit code: what a run on this image alone
+       * would exit with. */
+      if (jsonl && j->code != GC_EXIT_OK)
+        gc_tool_jsonl_failure (image, j->error, j->code);
       if (j->code != GC_EXIT_OK && code == GC_EXIT_OK)
         code = GC_EXIT_ERROR;
       fflush (stdout);
@@ -641,6 +705,7 @@ run_each_image (void)
     if (jobs[i].fd >= 0)
       close (jobs[i].fd);
     free (jobs[i].buf);
+    free (jobs[i].error);
   }
   free (jobs);
   sigaction (SIGINT, &old[0], NULL);
@@ -664,11 +729,13 @@ run_one_guest (void)
     else {
       print_title ();
       for (size_t i = 0; i < rows.len; ++i)
-        print_row (name, &rows.ptr[i], i == 0);
+        print_row (gc_opts.drives.ptr, name, &rows.ptr[i], i == 0);
       if (json)
         fputs (rows.len ? "\n]\n" : "]\n", stdout);
     }
   }
+  if (jsonl && code != GC_EXIT_OK)
+    gc_tool_jsonl_failure (gc_opts.drives.ptr, gc_tool_last_error (), code);
   free_rows (&rows);
   return code;
 }
@@ -692,11 +759,12 @@ run (int argc, char **argv)
   if (gc_opts.mounts.len > 0)
     return gc_tool_usage_error ("-m is not an option of virt-df: every "
                                 "filesystem is reported");
-  if (csv && json)
-    return gc_tool_usage_error ("--csv and --json cannot be used together");
-  if (human && (csv || json))
-    return gc_tool_usage_error ("-h cannot be used with --csv or --json: "
-                                "the numbers would not be numbers");
+  if (csv + json + jsonl > 1)
+    return gc_tool_usage_error ("--csv, --json and --jsonl cannot be used "
+                                "together");
+  if (human && (csv || json || jsonl))
+    return gc_tool_usage_error ("-h cannot be used with --csv, --json or "
+                                "--jsonl: the numbers would not be numbers");
   if (max_procs < 0)
     return gc_tool_usage_error ("-P must be a positive number");
 

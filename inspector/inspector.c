@@ -5,7 +5,9 @@
  * their versions, packaging, hostname, mount points, filesystems and
  * installed applications, as XML (the element names and structure of
  * libguestfs's virt-inspector, see virt-inspector.rng) or as JSON with
- * the same facts.  The facts come from gc_inspect (lib/inspect.c).
+ * the same facts, or as JSON Lines: one line naming the image, for the
+ * output of many runs to merge by concatenation (a failure is a line
+ * too).  The facts come from gc_inspect (lib/inspect.c).
  */
 
 #include <config.h>
@@ -22,13 +24,15 @@
 #include "cleanup.h"
 #include "options.h"
 
-static int no_applications, json;
+static int no_applications, json, jsonl;
 
 static struct poptOption inspector_options[] = {
   { "no-applications", '\0', POPT_ARG_NONE, &no_applications, 0,
     "Do not list the installed applications", NULL },
   { "json", '\0', POPT_ARG_NONE, &json, 0,
     "Print JSON instead of XML", NULL },
+  { "jsonl", '\0', POPT_ARG_NONE, &jsonl, 0,
+    "Print one line of JSON naming the image (JSON Lines)", NULL },
   POPT_TABLEEND
 };
 
@@ -296,20 +300,29 @@ json_os (json_t *oses, const struct gc_inspect_os *os)
   return r ? -1 : 0;
 }
 
-/* -1 with errno set on error. */
+/* --json: the object, indented; --jsonl: the same on one line, the
+ * first image named first.  -1 with errno set on error. */
 static int
 write_json (const struct gc_inspection *insp)
 {
   json_t *root = json_object ();
-  json_t *oses = root ? json_list (root, "operatingsystems") : NULL;
-  int r = oses ? 0 : -1;
+  int r = root ? 0 : -1;
+  if (r == 0 && jsonl)
+    r = gc_tool_jsonl_image (root, gc_opts.drives.ptr);
+  json_t *oses = r == 0 ? json_list (root, "operatingsystems") : NULL;
+  r = oses ? 0 : -1;
 
   for (size_t i = 0; r == 0 && i < insp->nr_oses; ++i)
     r = json_os (oses, &insp->oses[i]);
-  if (r == -1)
+  if (r == -1) {
+    json_decref (root);
     errno = ENOMEM;
-  else if (json_dumpf (root, stdout, JSON_INDENT (2)) == -1 ||
-           putchar ('\n') == EOF)
+    return -1;
+  }
+  if (jsonl)
+    return gc_tool_jsonl_print (root);
+  if (json_dumpf (root, stdout, JSON_INDENT (2)) == -1 ||
+      putchar ('\n') == EOF)
     r = -1;
   json_decref (root);
   return r;
@@ -336,7 +349,7 @@ inspect (gc_h *g)
       code = GC_EXIT_NO_ROOT;
     }
   }
-  else if ((json ? write_json (insp) : write_xml (insp)) == -1
+  else if ((json || jsonl ? write_json (insp) : write_xml (insp)) == -1
            || fflush (stdout) == EOF || ferror (stdout)) {
     if (errno == EPIPE)
       gc_tool_set_broken_pipe ();
@@ -348,6 +361,19 @@ inspect (gc_h *g)
   if (gc_shutdown (g) == -1 && code == GC_EXIT_OK)
     code = gc_tool_handle_error (g);
   return code;
+}
+
+static int
+launch_and_inspect (void)
+{
+  CLEANUP_GC_HANDLE gc_h *g = gc_tool_create_handle ();
+  if (g == NULL)
+    return GC_EXIT_ERROR;
+  if (gc_tool_add_drives (g, true) == -1)
+    return GC_EXIT_ERROR;
+  if (gc_tool_launch (g) == -1)
+    return GC_EXIT_LAUNCH;
+  return inspect (g);
 }
 
 static int
@@ -374,15 +400,15 @@ run (int argc, char **argv)
                    "filesystems itself");
     return GC_EXIT_USAGE;
   }
+  if (json && jsonl)
+    return gc_tool_usage_error ("--json and --jsonl cannot be used "
+                                "together");
 
-  CLEANUP_GC_HANDLE gc_h *g = gc_tool_create_handle ();
-  if (g == NULL)
-    return GC_EXIT_ERROR;
-  if (gc_tool_add_drives (g, true) == -1)
-    return GC_EXIT_ERROR;
-  if (gc_tool_launch (g) == -1)
-    return GC_EXIT_LAUNCH;
-  return inspect (g);
+  code = launch_and_inspect ();
+  /* --jsonl: a failure is a record too. */
+  if (jsonl && code != GC_EXIT_OK)
+    gc_tool_jsonl_failure (gc_opts.drives.ptr, gc_tool_last_error (), code);
+  return code;
 }
 
 int

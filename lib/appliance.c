@@ -4,9 +4,11 @@
 /* Finding or building the appliance: the kernel, our initramfs and the
  * root image, cached per user.
  *
- * The cache holds one directory per set of inputs, named by a
- * fingerprint of their stat data (the daemon, the init, the package
- * list, the kernel, the dpkg database), holding:
+ * The cache holds one directory per set of inputs,
+ * appliance-SOURCE-INPUTS: SOURCE a fingerprint of where the daemon is
+ * (one installation or build tree), INPUTS one of the stat data of the
+ * daemon, the init, the package list (lib/paths.c), the kernel and the
+ * dpkg database.  It holds:
  *   kernel   the uncompressed vmlinux, hard link to a vmlinux-<hash>
  *            extracted once per kernel (or a symlink to the bzImage when
  *            the vmlinux has no PVH entry)
@@ -14,9 +16,10 @@
  *   root     the ext2 image supermin builds from the host's packages
  * It is built in a temporary directory and renamed into place under an
  * exclusive lock on <cache>/lock, so a directory that exists is
- * complete.  Launches hold a shared lock until qemu has the files open:
- * stale directories are only removed by a builder, which holds the lock
- * exclusively, and only when more than a day old. */
+ * complete.  Launches hold a shared lock until qemu has the files open;
+ * a builder, holding the lock exclusively, then removes the appliances
+ * it replaces (see remove_unused), so the cache keeps one appliance per
+ * installation. */
 
 #include <config.h>
 
@@ -39,7 +42,7 @@
 #include "internal.h"
 
 /* Bump when the layout or the contents of the appliance change. */
-#define APPLIANCE_FORMAT "gc-appliance-1"
+#define APPLIANCE_FORMAT "gc-appliance-2"
 
 /* Modules the initramfs loads at boot, with their dependencies: enough
  * to see the virtio disks and console and to mount the ext2 root. */
@@ -516,7 +519,7 @@ module_order (gc_h *g, moddep_vector *v, struct moddep *m,
 
 /* Our initramfs: /init and the base modules, uncompressed. */
 static int
-build_initrd (gc_h *g, const char *kver, const char *out)
+build_initrd (gc_h *g, const char *init, const char *kver, const char *out)
 {
   CLEANUP_FREE char *moddir = NULL, *depfile = NULL;
   moddep_vector deps = EMPTY_VECTOR;
@@ -556,7 +559,7 @@ build_initrd (gc_h *g, const char *kver, const char *out)
     gc_int_perror (g, "appliance: writing the initramfs");
     goto out;
   }
-  if (cpio_file (g, &c, "init", GC_INIT_PATH, 0755) == -1)
+  if (cpio_file (g, &c, "init", init, 0755) == -1)
     goto out;
   for (size_t i = 0; i < order.len; ++i) {
     const char *base = strrchr (order.ptr[i], '/') + 1;
@@ -603,14 +606,13 @@ write_file (gc_h *g, const char *path, const char *content, mode_t mode)
 /* The package names of appliance/packages (comments and blanks
  * dropped), appended to argv. */
 static int
-read_packages (gc_h *g, string_vector *argv)
+read_packages (gc_h *g, const char *file, string_vector *argv)
 {
-  CLEANUP_FREE char *text = gc_read_whole_file (GC_PACKAGES_PATH, 1 << 20,
-                                                NULL);
+  CLEANUP_FREE char *text = gc_read_whole_file (file, 1 << 20, NULL);
   char *save = NULL;
 
   if (text == NULL) {
-    gc_int_perror (g, "appliance: %s", GC_PACKAGES_PATH);
+    gc_int_perror (g, "appliance: %s", file);
     return -1;
   }
   for (char *line = strtok_r (text, "\n", &save); line;
@@ -631,10 +633,136 @@ read_packages (gc_h *g, string_vector *argv)
   return 0;
 }
 
+/* The kernel modules the root image carries (paths relative to
+ * /lib/modules/<kver>, with every dependency): what the appliance can
+ * load.  Network, sound, graphics, USB, wireless, hypervisor and most
+ * hardware drivers stay out: they were ~85% of the tree. */
+static const char *const kept_modules[] = {
+  "kernel/fs/", "kernel/block/", "kernel/crypto/", "kernel/lib/",
+  "kernel/arch/x86/crypto/", "kernel/drivers/block/", "kernel/drivers/md/",
+  "kernel/drivers/virtio/", "kernel/drivers/char/virtio_console.ko",
+  "kernel/drivers/char/hw_random/virtio-rng.ko",
+  "kernel/drivers/scsi/virtio_scsi.ko", "kernel/drivers/scsi/sd_mod.ko",
+  "kernel/drivers/nvdimm/", NULL
+};
+/* ... but not the network filesystems (they drag in the network
+ * stack). */
+static const char *const dropped_modules[] = {
+  "kernel/fs/nfs", "kernel/fs/lockd/", "kernel/fs/cifs/", "kernel/fs/smb",
+  "kernel/fs/ksmbd/", "kernel/fs/ceph/", "kernel/fs/9p/", "kernel/fs/afs/",
+  "kernel/fs/coda/", "kernel/fs/orangefs/", NULL
+};
+
+static bool
+path_in (const char *path, const char *const *list)
+{
+  for (size_t i = 0; list[i]; ++i)
+    if (gc_str_prefix (path, list[i]))
+      return true;
+  return false;
+}
+
+/* Hard link, else copy, src to dst (making dst's directories). */
+static int
+link_or_copy (gc_h *g, const char *src, const char *dst)
+{
+  char dir[PATH_MAX];
+  size_t len;
+
+  snprintf (dir, sizeof dir, "%s", dst);
+  *strrchr (dir, '/') = '\0';
+  if (gc_make_dirs (dir, 0755) == -1) {
+    gc_int_perror (g, "appliance: mkdir %s", dir);
+    return -1;
+  }
+  if (link (src, dst) == 0)
+    return 0;
+  CLEANUP_FREE char *data = gc_read_whole_file (src, 256 << 20, &len);
+  CLEANUP_CLOSE int fd = open (dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                               0644);
+  if (data == NULL || fd == -1 || gc_write_all (fd, data, len) == -1) {
+    gc_int_perror (g, "appliance: copying %s", src);
+    return -1;
+  }
+  return 0;
+}
+
+/* The modules tree of the root image: tmpdir/modules/lib/modules/<kver>
+ * with the kept modules and their dependencies, indexed anew by depmod.
+ * Returns its path (malloc'd), or NULL on error. */
+static char *
+trim_modules (gc_h *g, const char *tmpdir, const char *kver)
+{
+  CLEANUP_FREE char *base = NULL, *out = NULL, *depfile = NULL, *log = NULL;
+  moddep_vector deps = EMPTY_VECTOR;
+  string_vector kept = EMPTY_VECTOR;
+  static const char *const indexes[] = {
+    "modules.order", "modules.builtin", "modules.builtin.modinfo", NULL
+  };
+  char src[PATH_MAX], dst[PATH_MAX];
+  size_t nfiles = 0;
+  char *r = NULL;
+
+  if (asprintf (&base, "%s/modules", tmpdir) == -1 ||
+      asprintf (&out, "%s/lib/modules/%s", base, kver) == -1 ||
+      asprintf (&depfile, "/lib/modules/%s/modules.dep", kver) == -1 ||
+      asprintf (&log, "%s/build.log", tmpdir) == -1) {
+    gc_int_perror (g, "asprintf");
+    return NULL;
+  }
+  if (parse_moddep (g, depfile, &deps) == -1)
+    goto out;
+  /* modules.dep lists every dependency of a module, not just the
+   * direct ones. */
+  for (size_t i = 0; i < deps.len; ++i) {
+    const char *path = deps.ptr[i].path;
+    if (!path_in (path, kept_modules) || path_in (path, dropped_modules))
+      continue;
+    for (size_t j = 0; j == 0 || deps.ptr[i].deps[j - 1]; ++j) {
+      const char *p = j == 0 ? path : deps.ptr[i].deps[j - 1];
+      bool dup = false;
+      for (size_t k = 0; k < kept.len && !dup; ++k)
+        dup = strcmp (kept.ptr[k], p) == 0;
+      if (!dup && string_vector_append (&kept, (char *) p) == -1) {
+        gc_int_perror (g, "malloc");
+        goto out;
+      }
+    }
+  }
+  for (size_t i = 0; i < kept.len; ++i) {
+    snprintf (src, sizeof src, "/lib/modules/%s/%s", kver, kept.ptr[i]);
+    snprintf (dst, sizeof dst, "%s/%s", out, kept.ptr[i]);
+    if (link_or_copy (g, src, dst) == -1)
+      goto out;
+    nfiles++;
+  }
+  for (size_t i = 0; indexes[i]; ++i) {
+    snprintf (src, sizeof src, "/lib/modules/%s/%s", kver, indexes[i]);
+    snprintf (dst, sizeof dst, "%s/%s", out, indexes[i]);
+    if (access (src, F_OK) == 0 && link_or_copy (g, src, dst) == -1)
+      goto out;
+  }
+  {
+    char *const argv[] = { (char *) (access ("/sbin/depmod", X_OK) == 0
+                                     ? "/sbin/depmod" : "depmod"),
+                           (char *) "-b", base, (char *) kver, NULL };
+    if (run (g, log, -1, -1, argv) == -1)
+      goto out;
+  }
+  gc_int_debug (g, "appliance: %zu of %zu kernel modules kept", nfiles,
+                deps.len);
+  r = TAKE_PTR (out);
+ out:
+  free (kept.ptr);              /* the strings belong to deps */
+  moddep_free (&deps);
+  return r;
+}
+
 /* The root image: supermin --prepare, our base tarball, supermin --build
  * -f ext2.  Leaves tmpdir/root. */
 static int
-build_root (gc_h *g, const char *tmpdir, const char *kernel, const char *kver)
+build_root (gc_h *g, const struct gc_appliance_files *f, const char *tmpdir,
+            const char *kernel, const char *kver)
 {
   CLEANUP_FREE char *sd = NULL, *stage = NULL, *log = NULL, *tarball = NULL,
     *out = NULL, *path = NULL, *root = NULL, *modules = NULL;
@@ -650,16 +778,18 @@ build_root (gc_h *g, const char *tmpdir, const char *kernel, const char *kver)
       asprintf (&log, "%s/build.log", tmpdir) == -1 ||
       asprintf (&tarball, "%s/zz-guestcell.tar.gz", sd) == -1 ||
       asprintf (&out, "%s/supermin.out", tmpdir) == -1 ||
-      asprintf (&root, "%s/root", tmpdir) == -1 ||
-      asprintf (&modules, "/lib/modules/%s", kver) == -1) {
+      asprintf (&root, "%s/root", tmpdir) == -1) {
     gc_int_perror (g, "asprintf");
     return -1;
   }
+  modules = trim_modules (g, tmpdir, kver);
+  if (modules == NULL)
+    return -1;
 
   /* supermin --prepare PACKAGES -o supermin.d */
   if (string_vector_append (&argv, strdup ("supermin")) == -1 ||
       string_vector_append (&argv, strdup ("--prepare")) == -1 ||
-      read_packages (g, &argv) == -1 ||
+      read_packages (g, f->packages, &argv) == -1 ||
       string_vector_append (&argv, strdup ("-o")) == -1 ||
       string_vector_append (&argv, strdup (sd)) == -1 ||
       string_vector_append (&argv, NULL) == -1) {
@@ -698,7 +828,7 @@ build_root (gc_h *g, const char *tmpdir, const char *kernel, const char *kver)
   }
   {
     char *const cp[] = { (char *) "cp", (char *) "-T",
-                         (char *) GC_DAEMON_PATH, path, NULL };
+                         f->daemon, path, NULL };
     if (run (g, log, -1, -1, cp) == -1)
       goto out;
   }
@@ -754,38 +884,82 @@ remove_tree (const char *path)
       ;
 }
 
-/* Under the exclusive lock: appliance directories not used for a day
- * are removed (a launch that uses one holds the shared lock, so none is
- * between get and release now). */
-static void
-remove_stale (gc_h *g, const char *cachedir, const char *keep)
+/* Is name one of the cache entries of a kind? */
+static bool
+entry_is (const char *name, const char *kind)
 {
-  DIR *dir = opendir (cachedir);
-  struct dirent *d;
+  return gc_str_prefix (name, kind) && name[strlen (kind)] != '\0';
+}
+
+/* Under the exclusive lock: remove what no run uses, so that the cache
+ * holds one appliance per installation (or build tree) of guestcell.  A
+ * run holds the shared lock from finding its appliance until qemu has
+ * the files open (and a running qemu keeps files that are unlinked
+ * under it), so no run is between the two now.  Removed:
+ *  - the appliance directories of the same installation as keep (same
+ *    appliance-SOURCE- prefix) other than keep; those of another
+ *    installation when unused for a day (two build trees sharing the
+ *    cache must not remove each other's at every run); every one when
+ *    keep is NULL.  Each is renamed build-old-* first, so that an
+ *    interrupted removal never leaves a partial appliance-*;
+ *  - build-* directories (builders that died: a live one would hold the
+ *    lock);
+ *  - vmlinux-* files that no appliance links to any more.
+ * Returns the number of entries removed. */
+static int
+remove_unused (gc_h *g, const char *cachedir, const char *keep)
+{
+  int removed = 0;
+  const char *base = keep ? strrchr (keep, '/') + 1 : NULL;
+  size_t same = base ? strlen ("appliance-") + 17 : 0;
   time_t now = time (NULL);
 
-  if (dir == NULL)
-    return;
-  while ((d = readdir (dir)) != NULL) {
-    char path[PATH_MAX];
-    struct stat st;
+  for (int pass = 0; pass < 2; ++pass) {
+    DIR *dir = opendir (cachedir);
+    struct dirent *d;
 
-    if (!gc_str_prefix (d->d_name, "appliance-") &&
-        !gc_str_prefix (d->d_name, "vmlinux-") &&
-        !gc_str_prefix (d->d_name, "build-"))
-      continue;
-    snprintf (path, sizeof path, "%s/%s", cachedir, d->d_name);
-    if (strcmp (path, keep) == 0 || lstat (path, &st) == -1 ||
-        now - st.st_atime < 86400 || now - st.st_mtime < 86400)
-      continue;
-    gc_int_debug (g, "appliance: removing stale %s", path);
-    remove_tree (path);
+    if (dir == NULL)
+      return removed;
+    while ((d = readdir (dir)) != NULL) {
+      char path[PATH_MAX], old[PATH_MAX];
+      struct stat st;
+
+      snprintf (path, sizeof path, "%s/%s", cachedir, d->d_name);
+      if (pass == 0 && entry_is (d->d_name, "appliance-") &&
+          (keep == NULL ||
+           (strcmp (path, keep) != 0 &&
+            (strncmp (d->d_name, base, same) == 0 ||
+             (lstat (path, &st) == 0 && now - st.st_atime >= 86400 &&
+              now - st.st_mtime >= 86400))))) {
+        snprintf (old, sizeof old, "%s/build-old-%s", cachedir, d->d_name);
+        if (rename (path, old) == -1)
+          continue;
+        gc_int_debug (g, "appliance: removing %s", path);
+        remove_tree (old);
+        removed++;
+      }
+      else if (pass == 0 && entry_is (d->d_name, "build-") &&
+               lstat (path, &st) == 0) {
+        gc_int_debug (g, "appliance: removing %s", path);
+        remove_tree (path);
+        removed++;
+      }
+      /* After the appliances: a kernel linked from none of them. */
+      else if (pass == 1 && entry_is (d->d_name, "vmlinux-") &&
+               lstat (path, &st) == 0 && S_ISREG (st.st_mode) &&
+               st.st_nlink == 1 && unlink (path) == 0) {
+        gc_int_debug (g, "appliance: removed %s", path);
+        removed++;
+      }
+    }
+    closedir (dir);
   }
-  closedir (dir);
+  return removed;
 }
 
 static int
-build_appliance (gc_h *g, const char *cachedir, const char *apdir,
+build_appliance (gc_h *g, const struct gc_appliance_files *f,
+                 const char *cachedir, const char *apdir,
                  const char *kernel, const char *kver)
 {
   char tmpdir[PATH_MAX];
@@ -805,9 +979,9 @@ build_appliance (gc_h *g, const char *cachedir, const char *apdir,
     gc_int_perror (g, "asprintf");
     goto fail;
   }
-  if (build_initrd (g, kver, initrd) == -1)
+  if (build_initrd (g, f->init, kver, initrd) == -1)
     goto fail;
-  if (build_root (g, tmpdir, kernel, kver) == -1)
+  if (build_root (g, f, tmpdir, kernel, kver) == -1)
     goto fail;
   vmlinux = extract_vmlinux (g, cachedir, tmpdir, kernel);
   if (vmlinux) {
@@ -827,7 +1001,7 @@ build_appliance (gc_h *g, const char *cachedir, const char *apdir,
   /* Only the three files stay. */
   {
     static const char *const junk[] = { "supermin.d", "supermin.out",
-                                        "stage", NULL };
+                                        "stage", "modules", NULL };
     for (size_t i = 0; junk[i]; ++i) {
       CLEANUP_FREE char *p = NULL;
       if (asprintf (&p, "%s/%s", tmpdir, junk[i]) != -1)
@@ -842,7 +1016,7 @@ build_appliance (gc_h *g, const char *cachedir, const char *apdir,
   }
   gc_int_debug (g, "appliance: built in %.1f s",
                 (gc_int_now_us () - t0) / 1e6);
-  remove_stale (g, cachedir, apdir);
+  remove_unused (g, cachedir, apdir);
   return 0;
 
  fail:
@@ -870,68 +1044,165 @@ fill_appliance (gc_h *g, const char *apdir, struct gc_appliance *ap)
   return 0;
 }
 
+/* The appliance the inputs call for now: its directory (which may not
+ * exist yet) in *apdir, the kernel to build it from in *kernel and
+ * *kver, the cache directory in *cachedir.  All malloc'd; -1 on error. */
+static int
+current_appliance (gc_h *g, const struct gc_appliance_files *f,
+                   char **cachedir, char **apdir, char **kernel, char **kver)
+{
+  uint64_t h = FNV_INIT, source = FNV_INIT;
+
+  *cachedir = *apdir = *kernel = *kver = NULL;
+  *cachedir = gc_int_cachedir (g);
+  if (*cachedir == NULL)
+    return -1;
+  if (find_kernel (g, kernel, kver) == -1)
+    return -1;
+  h = fnv1a (h, APPLIANCE_FORMAT, strlen (APPLIANCE_FORMAT));
+  if (hash_stat (g, &h, f->daemon) == -1 ||
+      hash_stat (g, &h, f->init) == -1 ||
+      hash_stat (g, &h, f->packages) == -1 ||
+      hash_stat (g, &h, *kernel) == -1 ||
+      hash_stat (g, &h, "/var/lib/dpkg/status") == -1)
+    return -1;
+  /* appliance-SOURCE-INPUTS: SOURCE names the installation (where its
+   * daemon is), INPUTS the stat data of every input. */
+  source = fnv1a (source, f->daemon, strlen (f->daemon));
+  if (asprintf (apdir, "%s/appliance-%016" PRIx64 "-%016" PRIx64, *cachedir,
+                source, h) == -1) {
+    *apdir = NULL;
+    gc_int_perror (g, "asprintf");
+    return -1;
+  }
+  return 0;
+}
+
+/* The cache's lock file, opened and locked (LOCK_SH or LOCK_EX); -1 on
+ * error. */
+static int
+lock_cache (gc_h *g, const char *cachedir, int how)
+{
+  CLEANUP_FREE char *lockpath = NULL;
+  int fd;
+
+  if (asprintf (&lockpath, "%s/lock", cachedir) == -1) {
+    gc_int_perror (g, "asprintf");
+    return -1;
+  }
+  fd = open (lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd == -1) {
+    gc_int_perror (g, "appliance: %s", lockpath);
+    return -1;
+  }
+  if (flock (fd, how) == -1) {
+    gc_int_perror (g, "appliance: lock %s", lockpath);
+    close (fd);
+    return -1;
+  }
+  return fd;
+}
+
 /* See internal.h. */
 int
 gc_int_appliance_get (gc_h *g, struct gc_appliance *ap)
 {
   CLEANUP_FREE char *cachedir = NULL, *kernel = NULL, *kver = NULL,
-    *lockpath = NULL, *apdir = NULL;
+    *apdir = NULL;
   CLEANUP_CLOSE int lock_fd = -1;
-  uint64_t h = FNV_INIT;
+  struct gc_appliance_files f;
   struct stat st;
+  int r = -1;
 
   memset (ap, 0, sizeof *ap);
   ap->lock_fd = -1;
 
-  cachedir = gc_int_cachedir (g);
-  if (cachedir == NULL)
+  if (gc_int_appliance_files (g, &f) == -1)
     return -1;
-  if (find_kernel (g, &kernel, &kver) == -1)
-    return -1;
-  h = fnv1a (h, APPLIANCE_FORMAT, strlen (APPLIANCE_FORMAT));
-  if (hash_stat (g, &h, GC_DAEMON_PATH) == -1 ||
-      hash_stat (g, &h, GC_INIT_PATH) == -1 ||
-      hash_stat (g, &h, GC_PACKAGES_PATH) == -1 ||
-      hash_stat (g, &h, kernel) == -1 ||
-      hash_stat (g, &h, "/var/lib/dpkg/status") == -1)
-    return -1;
-  if (asprintf (&apdir, "%s/appliance-%016" PRIx64, cachedir, h) == -1 ||
-      asprintf (&lockpath, "%s/lock", cachedir) == -1) {
-    gc_int_perror (g, "asprintf");
-    return -1;
-  }
-
-  lock_fd = open (lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd == -1) {
-    gc_int_perror (g, "appliance: %s", lockpath);
-    return -1;
-  }
-  if (flock (lock_fd, LOCK_SH) == -1) {
-    gc_int_perror (g, "appliance: lock %s", lockpath);
-    return -1;
-  }
+  if (current_appliance (g, &f, &cachedir, &apdir, &kernel, &kver) == -1)
+    goto out;
+  lock_fd = lock_cache (g, cachedir, LOCK_SH);
+  if (lock_fd == -1)
+    goto out;
   if (stat (apdir, &st) == -1) {
     /* Build it, unless a parallel run does it while we wait. */
     if (flock (lock_fd, LOCK_EX) == -1) {
-      gc_int_perror (g, "appliance: lock %s", lockpath);
-      return -1;
+      gc_int_perror (g, "appliance: lock %s/lock", cachedir);
+      goto out;
     }
     if (stat (apdir, &st) == -1 &&
-        build_appliance (g, cachedir, apdir, kernel, kver) == -1)
-      return -1;
+        build_appliance (g, &f, cachedir, apdir, kernel, kver) == -1)
+      goto out;
     if (flock (lock_fd, LOCK_SH) == -1) {
-      gc_int_perror (g, "appliance: lock %s", lockpath);
-      return -1;
+      gc_int_perror (g, "appliance: lock %s/lock", cachedir);
+      goto out;
     }
   }
+  /* Its times say when it was last used (remove_unused). */
+  utimensat (AT_FDCWD, apdir, NULL, 0);
   if (fill_appliance (g, apdir, ap) == -1) {
     gc_int_appliance_release (ap);
-    return -1;
+    goto out;
   }
   ap->lock_fd = TAKE_FD (lock_fd);
   gc_int_debug (g, "appliance: %s (%s)", apdir,
                 ap->kernel_is_pvh ? "PVH vmlinux" : "bzImage");
+  r = 0;
+ out:
+  gc_int_appliance_files_free (&f);
+  return r;
+}
+
+/* See guestcell.h. */
+char *
+gc_appliance_cachedir (gc_h *g)
+{
+  return gc_int_cachedir (g);
+}
+
+/* See guestcell.h. */
+char *
+gc_appliance_current (gc_h *g)
+{
+  CLEANUP_FREE char *cachedir = NULL, *kernel = NULL, *kver = NULL;
+  char *apdir = NULL;
+  struct gc_appliance_files f;
+
+  if (gc_int_appliance_files (g, &f) == -1)
+    return NULL;
+  if (current_appliance (g, &f, &cachedir, &apdir, &kernel, &kver) == -1) {
+    free (apdir);
+    apdir = NULL;
+  }
+  gc_int_appliance_files_free (&f);
+  return apdir;
+}
+
+/* See guestcell.h. */
+int
+gc_appliance_build (gc_h *g)
+{
+  struct gc_appliance ap;
+
+  if (gc_int_appliance_get (g, &ap) == -1)
+    return -1;
+  gc_int_appliance_release (&ap);
   return 0;
+}
+
+/* See guestcell.h. */
+int
+gc_appliance_clean (gc_h *g)
+{
+  CLEANUP_FREE char *cachedir = gc_int_cachedir (g);
+  CLEANUP_CLOSE int lock_fd = -1;
+
+  if (cachedir == NULL)
+    return -1;
+  lock_fd = lock_cache (g, cachedir, LOCK_EX);
+  if (lock_fd == -1)
+    return -1;
+  return remove_unused (g, cachedir, NULL);
 }
 
 /* See internal.h.  Frees the paths too; safe to call twice. */

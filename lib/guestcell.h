@@ -46,7 +46,8 @@ extern const char *gc_get_tmpdir (gc_h *g);
  * environment variable that sets its default when the handle is made:
  *   GUESTCELL_VERBOSE=1   GUESTCELL_TRACE=1     GUESTCELL_QEMU=PATH
  *   GUESTCELL_MEMSIZE=MB  GUESTCELL_APPEND=ARGS GUESTCELL_CACHEDIR=DIR
- *   GUESTCELL_ACCEL=kvm|tcg   GUESTCELL_LAUNCH_TIMEOUT=SECONDS  */
+ *   GUESTCELL_ACCEL=kvm|tcg   GUESTCELL_LAUNCH_TIMEOUT=SECONDS
+ * and some of them a setting of the configuration files too (below). */
 extern int gc_set_verbose (gc_h *g, int verbose);
 extern int gc_get_verbose (gc_h *g);
 extern int gc_set_trace (gc_h *g, int trace);
@@ -57,6 +58,65 @@ extern int gc_set_append (gc_h *g, const char *append);
 extern int gc_set_cachedir (gc_h *g, const char *dir);
 extern int gc_set_accel (gc_h *g, const char *accel); /* "kvm", "tcg", NULL */
 extern int gc_set_launch_timeout (gc_h *g, int seconds);
+
+/* The configuration (lib/config.c, man page guestcell.conf(5)).
+ *
+ * Each setting comes from, by precedence: the environment (its
+ * GUESTCELL_* variable), the user's file
+ * ($XDG_CONFIG_HOME/guestcell/guestcell.conf, else
+ * ~/.config/guestcell/guestcell.conf), the system's file
+ * (SYSCONFDIR/guestcell/guestcell.conf, the directory replaced by
+ * $GUESTCELL_SYSCONFDIR), or its built-in default.  A tool's command
+ * line comes above them all.  gc_create loads them into the handle;
+ * the tools read progress and parallel themselves. */
+enum gc_setting {
+  GC_SETTING_ACCEL,
+  GC_SETTING_MEMSIZE,
+  GC_SETTING_CACHEDIR,
+  GC_SETTING_LAUNCH_TIMEOUT,
+  GC_SETTING_PARALLEL,
+  GC_SETTING_PROGRESS,
+  GC_SETTING_SNAPSHOT,
+  GC_SETTINGS                   /* how many there are */
+};
+struct gc_settings {
+  char *accel;                  /* "kvm", "tcg", or NULL: probe */
+  int memsize;                  /* MiB */
+  char *cachedir;               /* NULL: the default ($XDG_CACHE_HOME...) */
+  int launch_timeout;           /* seconds */
+  int parallel;                 /* virt-df's default -P; 0: from cores */
+  int progress;                 /* progress bars on a terminal */
+  int snapshot;                 /* fast launch from a saved appliance */
+  /* Where each value came from: "built-in", "GUESTCELL_MEMSIZE" or
+   * "FILE:LINE". */
+  char *source[GC_SETTINGS];
+};
+/* Load the settings.  0, or -1 with *error set to one line naming the
+ * file and line (or the variable) that is wrong, such as
+ * "/etc/guestcell/guestcell.conf:3: memsize: expected an integer, not
+ * a string" (malloc'd, the caller frees; NULL if out of memory).  A
+ * missing file is not an error.  Either way the caller frees s with
+ * gc_settings_free. */
+extern int gc_settings_load (struct gc_settings *s, char **error);
+extern void gc_settings_free (struct gc_settings *s);
+/* A setting's name in the files ("memsize"), and its environment
+ * variable ("GUESTCELL_MEMSIZE"). */
+extern const char *gc_setting_name (enum gc_setting which);
+extern const char *gc_setting_env (enum gc_setting which);
+/* One value as the files would write it ("384", "true", "\"tcg\"",
+ * "auto"); malloc'd, NULL if out of memory. */
+extern char *gc_setting_value (const struct gc_settings *s,
+                               enum gc_setting which);
+/* The paths of the system's and the user's files (whether they exist
+ * or not); malloc'd, NULL if out of memory or, for the user's, if
+ * neither XDG_CONFIG_HOME nor HOME is set. */
+extern char *gc_config_system_file (void);
+extern char *gc_config_user_file (void);
+/* Why the handle's settings could not be loaded (the one line of
+ * gc_settings_load), or NULL if they were: gc_launch fails then. */
+extern const char *gc_get_config_error (gc_h *g);
+/* The settings the handle was made with (owned by the handle). */
+extern const struct gc_settings *gc_get_settings (gc_h *g);
 
 /* Drives. */
 struct gc_drive_opts {
@@ -106,6 +166,20 @@ extern int gc_launch (gc_h *g);
  * the appliance did not stop cleanly (it is killed then), or had
  * already stopped on its own (EIO). */
 extern int gc_shutdown (gc_h *g);
+
+/* The appliance cache (guestcell-appliance), for a handle in any state.
+ * gc_appliance_cachedir: the cache directory (created if missing).
+ * gc_appliance_current: the directory of the appliance the host's
+ * inputs (kernel, packages, daemon) call for now; it may not exist yet.
+ * Both malloc'd, NULL on error.  gc_appliance_build: find or build it
+ * (a build removes the appliances it replaces); 0 or -1.
+ * gc_appliance_clean: remove every appliance, the current one too (runs
+ * under way keep their open files): the number of entries removed, or
+ * -1. */
+extern char *gc_appliance_cachedir (gc_h *g);
+extern char *gc_appliance_current (gc_h *g);
+extern int gc_appliance_build (gc_h *g);
+extern int gc_appliance_clean (gc_h *g);
 
 /* Ask the handle to stop what it is doing: safe to call from a signal
  * handler.  The call under way fails with EINTR and the appliance is

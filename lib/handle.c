@@ -24,22 +24,6 @@ env_true (const char *name)
   return v && *v && strcmp (v, "0") != 0;
 }
 
-static int
-env_int (const char *name, int min, int max, int dflt)
-{
-  const char *v = getenv (name);
-  char *end;
-  long n;
-
-  if (v == NULL || *v == '\0')
-    return dflt;
-  errno = 0;
-  n = strtol (v, &end, 10);
-  if (errno || *end || n < min || n > max)
-    return dflt;
-  return n;
-}
-
 static char *
 env_str (const char *name)
 {
@@ -47,8 +31,11 @@ env_str (const char *name)
   return v && *v ? strdup (v) : NULL;
 }
 
-/* A new handle in CONFIG state, its settings taken from GUESTCELL_*
- * variables; NULL with errno set if out of memory.  Free with gc_close. */
+/* A new handle in CONFIG state, its settings taken from the
+ * configuration files and the GUESTCELL_* variables (lib/config.c); NULL
+ * with errno set if out of memory.  Settings that cannot be loaded (a
+ * bad file) leave the built-in defaults and make gc_launch fail.  Free
+ * with gc_close. */
 gc_h *
 gc_create (void)
 {
@@ -62,21 +49,31 @@ gc_create (void)
   g->serial = 1;
   g->verbose = env_true ("GUESTCELL_VERBOSE");
   g->trace = env_true ("GUESTCELL_TRACE");
-  g->memsize = env_int ("GUESTCELL_MEMSIZE", 128, 1 << 20,
-                        GC_DEFAULT_MEMSIZE);
-  g->launch_timeout = env_int ("GUESTCELL_LAUNCH_TIMEOUT", 1, 86400,
-                               GC_DEFAULT_LAUNCH_TIMEOUT);
   g->qemu = env_str ("GUESTCELL_QEMU");
   g->append = env_str ("GUESTCELL_APPEND");
-  g->cachedir = env_str ("GUESTCELL_CACHEDIR");
-  /* The saved appliance state: on unless GUESTCELL_SNAPSHOT=0. */
-  g->snapshot = env_int ("GUESTCELL_SNAPSHOT", 0, 1, 1);
-  g->accel = env_str ("GUESTCELL_ACCEL");
-  if (g->accel && strcmp (g->accel, "kvm") != 0
-      && strcmp (g->accel, "tcg") != 0) {
-    /* An unknown value is ignored: probing decides. */
-    free (g->accel);
-    g->accel = NULL;
+  if (gc_settings_load (&g->settings, &g->config_error) == -1) {
+    if (g->config_error == NULL) {
+      gc_close (g);
+      errno = ENOMEM;
+      return NULL;
+    }
+    gc_settings_free (&g->settings);
+    /* The built-in defaults, as if there were no configuration. */
+    g->memsize = GC_DEFAULT_MEMSIZE;
+    g->launch_timeout = GC_DEFAULT_LAUNCH_TIMEOUT;
+    g->snapshot = 1;
+    return g;
+  }
+  g->memsize = g->settings.memsize;
+  g->launch_timeout = g->settings.launch_timeout;
+  g->snapshot = g->settings.snapshot;
+  if ((g->settings.cachedir &&
+       (g->cachedir = strdup (g->settings.cachedir)) == NULL) ||
+      (g->settings.accel &&
+       (g->accel = strdup (g->settings.accel)) == NULL)) {
+    gc_close (g);
+    errno = ENOMEM;
+    return NULL;
   }
   return g;
 }
@@ -109,7 +106,23 @@ gc_close (gc_h *g)
   free (g->cachedir);
   free (g->accel);
   free (g->tmpdir);
+  gc_settings_free (&g->settings);
+  free (g->config_error);
   free (g);
+}
+
+/* See guestcell.h. */
+const char *
+gc_get_config_error (gc_h *g)
+{
+  return g->config_error;
+}
+
+/* See guestcell.h. */
+const struct gc_settings *
+gc_get_settings (gc_h *g)
+{
+  return &g->settings;
 }
 
 enum gc_state

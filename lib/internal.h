@@ -113,7 +113,12 @@ struct gc_h {
   char *accel;                  /* "kvm", "tcg" or NULL: probe */
   int launch_timeout;           /* seconds */
   int snapshot;                 /* restore the saved appliance state (1) or
-                                 * always boot cold (0): GUESTCELL_SNAPSHOT */
+                                 * always boot cold (0): GUESTCELL_SNAPSHOT,
+                                 * snapshot in guestcell.conf */
+  /* What the defaults above were loaded from (lib/config.c), and why
+   * they could not be (gc_launch then fails), or NULL. */
+  struct gc_settings settings;
+  char *config_error;
 
   gc_drive_vector drives;
   gc_event_handler_vector events;
@@ -443,6 +448,18 @@ extern int gc_int_parse_pacman_desc (const char *text, size_t len,
 /* Read the package database of a mounted Linux root into os (appliance
  * calls).  -1 only if the appliance failed. */
 extern int gc_int_inspect_applications (gc_h *g, struct gc_inspect_os *os);
+
+/* lib/paths.c: the files the appliance is built from, found beside the
+ * running program (installed) or in its build tree (uninstalled).
+ * gc_int_appliance_files fills f (free with gc_int_appliance_files_free);
+ * -1 on error. */
+struct gc_appliance_files {
+  char *daemon;                 /* guestcelld */
+  char *init;                   /* gcinit */
+  char *packages;               /* the package list (appliance/packages) */
+};
+extern int gc_int_appliance_files (gc_h *g, struct gc_appliance_files *f);
+extern void gc_int_appliance_files_free (struct gc_appliance_files *f);
 
 /* lib/appliance.c: find the cached appliance or build it (under the
  * cache's lock), and take a shared lock that gc_int_appliance_release

@@ -416,6 +416,32 @@ debug_argv (gc_h *g, char **argv)
   gc_int_debug (g, "launch: %s", line);
 }
 
+/* -v: each setting of guestcell.conf(5) in force and where it came
+ * from (the program may have changed some since: then it says so). */
+static void
+debug_settings (gc_h *g)
+{
+  const struct gc_settings *s = &g->settings;
+  bool changed[GC_SETTINGS] = {
+    [GC_SETTING_ACCEL] = !g->accel != !s->accel ||
+      (g->accel && strcmp (g->accel, s->accel) != 0),
+    [GC_SETTING_MEMSIZE] = g->memsize != s->memsize,
+    [GC_SETTING_CACHEDIR] = !g->cachedir != !s->cachedir ||
+      (g->cachedir && strcmp (g->cachedir, s->cachedir) != 0),
+    [GC_SETTING_LAUNCH_TIMEOUT] = g->launch_timeout != s->launch_timeout,
+    [GC_SETTING_SNAPSHOT] = g->snapshot != s->snapshot,
+  };
+
+  if (!g->verbose)
+    return;
+  for (enum gc_setting i = 0; i < GC_SETTINGS; ++i) {
+    CLEANUP_FREE char *v = gc_setting_value (s, i);
+    gc_int_debug (g, "config: %s = %s (%s)", gc_setting_name (i),
+                  v ? v : "?", changed[i] ? "changed by the program"
+                  : s->source[i] ? s->source[i] : "?");
+  }
+}
+
 /* Read the daemon's hello word. 0, or -1 with an error (the appliance
  * then stopped). */
 static int
@@ -705,9 +731,14 @@ gc_launch (gc_h *g)
                         "state (an appliance serves one launch)");
     return -1;
   }
+  if (g->config_error) {
+    gc_int_error_errno (g, EINVAL, "%s", g->config_error);
+    return -1;
+  }
   g->state = GC_STATE_LAUNCHING;
   memset (&g->timings, 0, sizeof g->timings);
   g->timings.t0 = t0;
+  debug_settings (g);
 
   for (size_t i = 0; i < g->drives.len; ++i)
     if (strcmp (g->drives.ptr[i].format, "qcow2") == 0 &&

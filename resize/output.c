@@ -232,7 +232,8 @@ rz_progress (uint64_t done, uint64_t total)
       fflush (stdout);
     }
   }
-  else if (isatty (STDOUT_FILENO) && permille != last_permille) {
+  else if (gc_opts.settings.progress && isatty (STDOUT_FILENO) &&
+           permille != last_permille) {
     char bar[41];
     int n = permille * 40 / 1000;
     memset (bar, '#', n);

@@ -29,6 +29,9 @@ struct gc_tool_options gc_opts = {
   .data_files = EMPTY_VECTOR,
 };
 
+/* The text of the last error printed, for gc_tool_last_error. */
+static char *last_error;
+
 enum {
   OPT_ADD = 1, OPT_FORMAT, OPT_MOUNT, OPT_VERBOSE, OPT_TRACE, OPT_VERSION,
   OPT_HELP, OPT_LONG, OPT_SHORT, OPT_DATA_FILE, OPT_KEY, OPT_KEYS_FROM_STDIN,
@@ -283,8 +286,13 @@ gc_options_parse (int argc, char **argv, const struct poptOption *table,
     *exit_r = GC_EXIT_OK;
   }
   else {
-    *ctx_r = ctx;
-    return 0;
+    CLEANUP_FREE char *error = NULL;
+    if (gc_settings_load (&gc_opts.settings, &error) == 0) {
+      *ctx_r = ctx;
+      return 0;
+    }
+    gc_tool_error ("%s", error ? error : strerror (ENOMEM));
+    *exit_r = GC_EXIT_USAGE;
   }
   poptFreeContext (ctx);
   return -1;
@@ -306,15 +314,24 @@ gc_options_free (void)
   }
   gc_opt_mount_vector_reset (&gc_opts.mounts);
   gc_string_vector_free (&gc_opts.data_files);
+  gc_settings_free (&gc_opts.settings);
   gc_tool_free_keys ();
   free (gc_opts.format);
   gc_opts.format = NULL;
   free (gc_tool_windows_root);
   gc_tool_windows_root = NULL;
   gc_tool_windows_free ();
+  free (last_error);
+  last_error = NULL;
 }
 
 /* Messages. */
+
+const char *
+gc_tool_last_error (void)
+{
+  return last_error;
+}
 
 static void
 vmessage (const char *kind, const char *fs, va_list ap)
@@ -331,6 +348,11 @@ vmessage (const char *kind, const char *fs, va_list ap)
   }
   fputs (line, stderr);
   fflush (stderr);
+  if (strcmp (kind, "error") == 0) {
+    free (last_error);
+    last_error = safe;
+    safe = NULL;
+  }
 }
 
 void

@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <popt.h>
+#include <jansson.h>
 
 #include "guestcell.h"
 #include "vector.h"
@@ -62,6 +63,9 @@ struct gc_tool_options {
                                    after gc_options_parse if not empty */
   int verbose;
   int trace;
+  /* The configuration in force (guestcell.conf(5)), loaded by
+   * gc_options_parse: the tools read progress and parallel here. */
+  struct gc_settings settings;
   bool keys_from_stdin;         /* --keys-from-stdin */
   bool echo_keys;               /* --echo-keys */
   /* Set by the callback, acted upon by gc_options_parse. */
@@ -86,7 +90,9 @@ extern struct poptOption gc_basic_options[];
  * frees with poptFreeContext.  Returns -1 when the tool should stop at
  * once with the exit status in *exit_r (after --help, --version,
  * --long-options, --short-options: 0; after a usage error, which has
- * been printed: GC_EXIT_USAGE). */
+ * been printed: GC_EXIT_USAGE).  It loads the configuration into
+ * gc_opts.settings when the tool goes on: a bad configuration file or
+ * GUESTCELL_* variable is one line printed, and GC_EXIT_USAGE. */
 extern int gc_options_parse (int argc, char **argv,
                              const struct poptOption *table,
                              const char *usage_args,
@@ -104,6 +110,25 @@ extern char *gc_tool_key_callback (gc_h *g, void *opaque, const char *device,
                                    const char *uuid);
 extern void gc_tool_free_keys (void);
 
+/* JSON Lines, the --jsonl output (common/options/jsonl.c): one record
+ * a line on stdout, each naming its image.
+ *
+ * gc_tool_jsonl_image sets record["image"] to the drive's file name,
+ * made safe (utf8.h); -1 with errno ENOMEM.  gc_tool_jsonl_print
+ * prints the record as one compact line and flushes stdout, and drops
+ * the reference (NULL in: ENOMEM); -1 with errno set.
+ * gc_tool_jsonl_failure prints the failure record of an image whose
+ * run ended with the exit code: {"image", "error": message,
+ * "exit_status": code} (message must be safe, as gc_tool_last_error's
+ * is; NULL says the exit status only), unless a signal stopped the
+ * tool or stdout's reader has gone; out of memory is printed, a write
+ * error left for the tool's last check of stdout. */
+extern int gc_tool_jsonl_image (json_t *record,
+                                const struct gc_opt_drive *drive);
+extern int gc_tool_jsonl_print (json_t *record);
+extern void gc_tool_jsonl_failure (const struct gc_opt_drive *drive,
+                                   const char *message, int code);
+
 /* Free what gc_options_parse stored in gc_opts. */
 extern void gc_options_free (void);
 
@@ -114,6 +139,11 @@ extern void gc_tool_error (const char *fs, ...)
  * the "Try 'PROGRAM --help'" hint; returns GC_EXIT_USAGE. */
 extern int gc_tool_usage_error (const char *fs, ...)
   __attribute__ ((format (printf, 1, 2)));
+/* The MESSAGE of the last error printed (by gc_tool_error and the
+ * functions below that print errors), made safe (one line, utf8.h),
+ * or NULL if none was.  Valid until the next error or
+ * gc_options_free. */
+extern const char *gc_tool_last_error (void);
 /* Print "PROGRAM: warning: MESSAGE" on stderr. */
 extern void gc_tool_warning (const char *fs, ...)
   __attribute__ ((format (printf, 1, 2)));
