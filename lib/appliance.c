@@ -1183,9 +1183,14 @@ int
 gc_appliance_build (gc_h *g)
 {
   struct gc_appliance ap;
+  struct gc_int_snapshot snap;
+  const char *accel = gc_int_choose_accel (g);   /* before the lock */
 
   if (gc_int_appliance_get (g, &ap) == -1)
     return -1;
+  /* The first run then restores it instead of making it. */
+  gc_int_snapshot_get (g, &ap, accel, &snap);
+  gc_int_snapshot_free (&snap);
   gc_int_appliance_release (&ap);
   return 0;
 }

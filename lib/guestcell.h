@@ -172,7 +172,9 @@ extern int gc_shutdown (gc_h *g);
  * gc_appliance_current: the directory of the appliance the host's
  * inputs (kernel, packages, daemon) call for now; it may not exist yet.
  * Both malloc'd, NULL on error.  gc_appliance_build: find or build it
- * (a build removes the appliances it replaces); 0 or -1.
+ * (a build removes the appliances it replaces), and make its saved
+ * state if runs will restore one (lib/snapshot.c; failing to is no
+ * error: runs then boot cold); 0 or -1.
  * gc_appliance_clean: remove every appliance, the current one too (runs
  * under way keep their open files): the number of entries removed, or
  * -1. */
