@@ -69,9 +69,9 @@ static const char lvm_conf[] =
   "  archive = 0\n"
   "}\n";
 
-/* FNV-1a, 64 bits: enough to name cache entries. */
-static uint64_t
-fnv1a (uint64_t h, const void *data, size_t len)
+/* See internal.h. */
+uint64_t
+gc_int_fnv1a (uint64_t h, const void *data, size_t len)
 {
   const unsigned char *p = data;
   for (size_t i = 0; i < len; ++i) {
@@ -97,7 +97,7 @@ hash_stat (gc_h *g, uint64_t *h, const char *path)
                   (uintmax_t) st.st_dev, (uintmax_t) st.st_ino,
                   (intmax_t) st.st_size, (intmax_t) st.st_mtim.tv_sec,
                   st.st_mtim.tv_nsec);
-  *h = fnv1a (*h, buf, len);
+  *h = gc_int_fnv1a (*h, buf, len);
   return 0;
 }
 
@@ -1059,7 +1059,7 @@ current_appliance (gc_h *g, const struct gc_appliance_files *f,
     return -1;
   if (find_kernel (g, kernel, kver) == -1)
     return -1;
-  h = fnv1a (h, APPLIANCE_FORMAT, strlen (APPLIANCE_FORMAT));
+  h = gc_int_fnv1a (h, APPLIANCE_FORMAT, strlen (APPLIANCE_FORMAT));
   if (hash_stat (g, &h, f->daemon) == -1 ||
       hash_stat (g, &h, f->init) == -1 ||
       hash_stat (g, &h, f->packages) == -1 ||
@@ -1068,7 +1068,7 @@ current_appliance (gc_h *g, const struct gc_appliance_files *f,
     return -1;
   /* appliance-SOURCE-INPUTS: SOURCE names the installation (where its
    * daemon is), INPUTS the stat data of every input. */
-  source = fnv1a (source, f->daemon, strlen (f->daemon));
+  source = gc_int_fnv1a (source, f->daemon, strlen (f->daemon));
   if (asprintf (apdir, "%s/appliance-%016" PRIx64 "-%016" PRIx64, *cachedir,
                 source, h) == -1) {
     *apdir = NULL;

@@ -598,4 +598,11 @@ extern int gc_int_btrfs_fstab_mountable (gc_h *g,
                                          const struct gc_int_fstab_entry *e,
                                          char **dev);
 
+/* FNV-1a, 64 bits, continuing from H: enough to name cache entries
+ * (appliance.c). */
+extern uint64_t gc_int_fnv1a (uint64_t h, const void *data, size_t len);
+/* Remove DIR and the files in it (no subdirectories: the handle's
+ * private directory, a saved state's directory) (launch.c). */
+extern void gc_int_remove_flat_dir (const char *dir);
+
 #endif /* GC_INTERNAL_H */

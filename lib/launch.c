@@ -269,11 +269,10 @@ gc_int_wait_fd (gc_h *g, int fd, short events, int64_t deadline_us,
   return wait_fd (g, fd, events, deadline_us, what);
 }
 
-/* Remove the private directory and what is in it: the socket, and the
- * overlays of read-only drives that a killed qemu could not remove.  It
- * holds only files that we or qemu made. */
-static void
-remove_tmpdir (const char *dir)
+/* See internal.h.  (The private directory holds the socket, and the
+ * overlays of read-only drives that a killed qemu could not remove.) */
+void
+gc_int_remove_flat_dir (const char *dir)
 {
   DIR *d = opendir (dir);
 
@@ -318,7 +317,7 @@ gc_int_stop_appliance (gc_h *g, int timeout)
     g->console_fd = -1;
   }
   if (g->tmpdir) {
-    remove_tmpdir (g->tmpdir);
+    gc_int_remove_flat_dir (g->tmpdir);
     free (g->tmpdir);
     g->tmpdir = NULL;
   }

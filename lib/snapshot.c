@@ -67,17 +67,6 @@ static int qmp_fd (gc_h *g, int fd, const char *cmd, int send_fd,
                    int64_t deadline_us, char **reply);
 
 static uint64_t
-fnv1a (uint64_t h, const void *data, size_t len)
-{
-  const unsigned char *p = data;
-  for (size_t i = 0; i < len; ++i) {
-    h ^= p[i];
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
-static uint64_t
 hash_stat (uint64_t h, const char *path)
 {
   struct stat st;
@@ -90,7 +79,7 @@ hash_stat (uint64_t h, const char *path)
                   path ? path : "", (uintmax_t) st.st_dev,
                   (uintmax_t) st.st_ino, (intmax_t) st.st_size,
                   (intmax_t) st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-  return fnv1a (h, buf, len < (int) sizeof buf ? len : (int) sizeof buf);
+  return gc_int_fnv1a (h, buf, len < (int) sizeof buf ? len : (int) sizeof buf);
 }
 
 /* The qemu binary as execvp would find it (NULL if not found). */
@@ -158,9 +147,9 @@ snapshot_paths (gc_h *g, const struct gc_appliance *ap, const char *accel,
   argv = gc_int_qemu_argv (g, ap, accel, "SOCKET", GC_BOOT_SAVE, "RAM");
   if (argv == NULL)
     return -1;
-  h = fnv1a (h, SNAPSHOT_FORMAT, sizeof SNAPSHOT_FORMAT);
+  h = gc_int_fnv1a (h, SNAPSHOT_FORMAT, sizeof SNAPSHOT_FORMAT);
   for (size_t i = 0; argv[i]; ++i)
-    h = fnv1a (h, argv[i], strlen (argv[i]) + 1);
+    h = gc_int_fnv1a (h, argv[i], strlen (argv[i]) + 1);
   h = hash_stat (h, bin);
   h = hash_stat (h, ap->kernel);
   h = hash_stat (h, ap->initrd);
@@ -220,23 +209,6 @@ count_failure (const struct gc_int_snapshot *snap)
     unlink (tmp);
 }
 
-/* Remove a snapshot directory (or a temporary one): only our two files
- * can be in it. */
-static void
-remove_snapshot_dir (const char *dir)
-{
-  DIR *d = opendir (dir);
-
-  if (d) {
-    struct dirent *e;
-    while ((e = readdir (d)) != NULL)
-      if (strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0)
-        unlinkat (dirfd (d), e->d_name, 0);
-    closedir (d);
-  }
-  rmdir (dir);
-}
-
 /* Under the exclusive lock, before making a state: remove what an
  * interrupted save left (snapshot-*.tmp-*), and the states of other
  * keys (another memory size, an older qemu) not restored for a day. */
@@ -266,7 +238,7 @@ remove_stale (gc_h *g, const char *apdir, const char *keep)
         continue;
     }
     gc_int_debug (g, "snapshot: removing %s", path);
-    remove_snapshot_dir (path);
+    gc_int_remove_flat_dir (path);
   }
   closedir (d);
 }
@@ -397,7 +369,7 @@ make_snapshot (gc_h *g, const struct gc_appliance *ap, const char *accel,
     gc_close (p);
   }
   if (r == -1)
-    remove_snapshot_dir (tmp);
+    gc_int_remove_flat_dir (tmp);
   gc_int_snapshot_free (&tsnap);
   return r;
 }
@@ -446,7 +418,7 @@ gc_int_snapshot_get (gc_h *g, struct gc_appliance *ap, const char *accel,
     goto cold;
   }
   if (!usable (g, snap) && failures (snap) < MAX_FAILURES) {
-    remove_snapshot_dir (snap->dir);   /* a partial one, if any */
+    gc_int_remove_flat_dir (snap->dir);   /* a partial one, if any */
     if (make_snapshot (g, ap, accel, snap) == -1)
       count_failure (snap);
   }
@@ -481,7 +453,7 @@ gc_int_snapshot_discard (gc_h *g, struct gc_appliance *ap,
     if (stat (snap->state, &st) == 0 && st.st_ino == snap->state_ino &&
         st.st_dev == snap->state_dev) {
       gc_int_debug (g, "snapshot: removing %s", snap->dir);
-      remove_snapshot_dir (snap->dir);
+      gc_int_remove_flat_dir (snap->dir);
       count_failure (snap);
     }
   }
