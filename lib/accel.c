@@ -57,21 +57,9 @@ cache_file (gc_h *g)
   if (strchr (qemu, '/'))
     hash_path (&h, qemu);
   else {
-    const char *path = getenv ("PATH");
-    CLEANUP_FREE char *copy = strdup (path && *path ? path : "/usr/bin:/bin");
-    char *save = NULL;
-
-    if (copy == NULL)
-      return NULL;
-    for (char *dir = strtok_r (copy, ":", &save); dir;
-         dir = strtok_r (NULL, ":", &save)) {
-      char full[PATH_MAX];
-      snprintf (full, sizeof full, "%s/%s", dir, qemu);
-      if (access (full, X_OK) == 0) {
-        hash_path (&h, full);
-        break;
-      }
-    }
+    CLEANUP_FREE char *full = gc_int_which (qemu);
+    if (full)
+      hash_path (&h, full);
   }
   /* The kernel: the one appliance.c picks is the newest in /boot;
    * /boot's own mtime changes when one is added or removed. */

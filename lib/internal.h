@@ -605,4 +605,8 @@ extern uint64_t gc_int_fnv1a (uint64_t h, const void *data, size_t len);
  * private directory, a saved state's directory) (launch.c). */
 extern void gc_int_remove_flat_dir (const char *dir);
 
+/* PROG as execvp would find it in $PATH (as is if it has a slash and
+ * is executable): malloc'd, NULL if not found (qemu.c). */
+extern char *gc_int_which (const char *prog);
+
 #endif /* GC_INTERNAL_H */

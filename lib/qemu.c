@@ -43,10 +43,9 @@ static const char kernel_args[] =
   "inet6_init,cubictcp_register "
   "rodata=off no_timer_check tsc=reliable random.trust_cpu=on";
 
-/* Find a program in $PATH (or take it as is if it has a slash).
- * malloc'd, NULL if not found. */
-static char *
-which (const char *prog)
+/* See internal.h. */
+char *
+gc_int_which (const char *prog)
 {
   const char *path = getenv ("PATH");
   CLEANUP_FREE char *copy = NULL;
@@ -75,7 +74,7 @@ which (const char *prog)
 static bool
 has_sandbox (gc_h *g, const char *qemu)
 {
-  CLEANUP_FREE char *path = which (qemu), *cachedir = NULL, *yes = NULL,
+  CLEANUP_FREE char *path = gc_int_which (qemu), *cachedir = NULL, *yes = NULL,
     *no = NULL, *out = NULL;
   struct stat st;
   uint64_t h = 0xcbf29ce484222325ULL;

@@ -82,29 +82,6 @@ hash_stat (uint64_t h, const char *path)
   return gc_int_fnv1a (h, buf, len < (int) sizeof buf ? len : (int) sizeof buf);
 }
 
-/* The qemu binary as execvp would find it (NULL if not found). */
-static char *
-find_qemu (const char *qemu)
-{
-  const char *path = getenv ("PATH");
-  CLEANUP_FREE char *copy = NULL;
-  char *save = NULL;
-
-  if (strchr (qemu, '/'))
-    return realpath (qemu, NULL);
-  copy = strdup (path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-  if (copy == NULL)
-    return NULL;
-  for (char *dir = strtok_r (copy, ":", &save); dir;
-       dir = strtok_r (NULL, ":", &save)) {
-    char full[PATH_MAX];
-    if ((size_t) snprintf (full, sizeof full, "%s/%s", dir, qemu)
-        < sizeof full && access (full, X_OK) == 0)
-      return realpath (full, NULL);
-  }
-  return NULL;
-}
-
 /* See internal.h. */
 void
 gc_int_snapshot_free (struct gc_int_snapshot *snap)
@@ -137,7 +114,11 @@ snapshot_paths (gc_h *g, const struct gc_appliance *ap, const char *accel,
   CLEANUP_FREE char *bin = NULL, *apdir = NULL;
   uint64_t h = 0xcbf29ce484222325ULL;
 
-  bin = find_qemu (qemu);
+  {
+    /* The qemu binary as execvp would find it, links resolved. */
+    CLEANUP_FREE char *found = gc_int_which (qemu);
+    bin = found ? realpath (found, NULL) : NULL;
+  }
   if (bin == NULL) {
     gc_int_error_errno (g, ENOENT, "%s: not found", qemu);
     return -1;
