@@ -192,7 +192,8 @@ count_failure (const struct gc_int_snapshot *snap)
 
 /* Under the exclusive lock, before making a state: remove what an
  * interrupted save left (snapshot-*.tmp-*), and the states of other
- * keys (another memory size, an older qemu) not restored for a day. */
+ * keys (another memory size, an older qemu) not restored for a day, and
+ * their failure counts a day after the last failure. */
 static void
 remove_stale (gc_h *g, const char *apdir, const char *keep)
 {
@@ -206,12 +207,20 @@ remove_stale (gc_h *g, const char *apdir, const char *keep)
     char path[PATH_MAX], state[PATH_MAX + 10];
     struct stat st;
 
-    if (!gc_str_prefix (e->d_name, "snapshot-") ||
-        strstr (e->d_name, ".failed"))
+    if (!gc_str_prefix (e->d_name, "snapshot-"))
       continue;
     snprintf (path, sizeof path, "%s/%s", apdir, e->d_name);
     if (strcmp (path, keep) == 0)
       continue;
+    if (strstr (e->d_name, ".failed")) {
+      size_t n = strlen (keep);
+      if ((strncmp (path, keep, n) != 0 || strcmp (path + n, ".failed") != 0) &&
+          lstat (path, &st) == 0 && now - st.st_mtime >= 86400) {
+        gc_int_debug (g, "snapshot: removing %s", path);
+        unlink (path);
+      }
+      continue;
+    }
     if (!strstr (e->d_name, ".tmp-")) {
       snprintf (state, sizeof state, "%s/state", path);
       if (stat (state, &st) == 0 &&

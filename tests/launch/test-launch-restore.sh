@@ -89,8 +89,17 @@ damaged ()
   ok "after $what: state made again and restored"
 }
 snap="$(snapshot_dir)"
+# Failure counts of other keys (another qemu, another memory size): the
+# next state made removes the one whose last failure is a day old.
+old_failed="$(dirname "$snap")/snapshot-0123456789abcdef.failed"
+new_failed="$(dirname "$snap")/snapshot-fedcba9876543210.failed"
+echo 2 > "$old_failed"; touch -d '2 days ago' "$old_failed"
+echo 2 > "$new_failed"
 printf 'JUNK' | dd of="$snap/state" bs=1 seek=0 conv=notrunc status=none
 damaged "corrupted state (bad header)"
+[ ! -e "$old_failed" ] || fail "another key's failure count, 2 days old, was left"
+[ -e "$new_failed" ] || fail "another key's failure count of today was removed"
+ok "other keys' failure counts: removed a day after their last failure"
 snap="$(snapshot_dir)"
 truncate -s $(( $(stat -c %s "$snap/state") / 2 )) "$snap/state"
 damaged "truncated state"
