@@ -73,18 +73,19 @@ static int
 print_status (gc_h *g)
 {
   CLEANUP_FREE char *cachedir = gc_appliance_cachedir (g);
-  CLEANUP_FREE char *current = NULL;
+  CLEANUP_FREE char *current = NULL, *kver = NULL;
   struct dirent **names = NULL;
   struct stat st;
   int n;
 
   if (cachedir == NULL)
     return gc_tool_handle_error (g);
-  current = gc_appliance_current (g);
+  current = gc_appliance_current (g, &kver);
   if (current == NULL)
     return gc_tool_handle_error (g);
 
   printf ("cache directory: %s\n", cachedir);
+  printf ("kernel: %s (/boot/vmlinuz-%s)\n", kver, kver);
   seen.len = 0;
   printf ("cache size: %.0f MB\n", disk_use_mb (cachedir));
   seen.len = 0;

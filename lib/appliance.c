@@ -1162,10 +1162,10 @@ gc_appliance_cachedir (gc_h *g)
 
 /* See guestcell.h. */
 char *
-gc_appliance_current (gc_h *g)
+gc_appliance_current (gc_h *g, char **kernel_version)
 {
-  CLEANUP_FREE char *cachedir = NULL, *kernel = NULL, *kver = NULL;
-  char *apdir = NULL;
+  CLEANUP_FREE char *cachedir = NULL, *kernel = NULL;
+  char *apdir = NULL, *kver = NULL;
   struct gc_appliance_files f;
 
   if (gc_int_appliance_files (g, &f) == -1)
@@ -1175,6 +1175,11 @@ gc_appliance_current (gc_h *g)
     apdir = NULL;
   }
   gc_int_appliance_files_free (&f);
+  if (apdir != NULL && kernel_version != NULL) {
+    *kernel_version = kver;
+    kver = NULL;
+  }
+  free (kver);
   return apdir;
 }
 

@@ -170,8 +170,9 @@ extern int gc_shutdown (gc_h *g);
 /* The appliance cache (guestcell-appliance), for a handle in any state.
  * gc_appliance_cachedir: the cache directory (created if missing).
  * gc_appliance_current: the directory of the appliance the host's
- * inputs (kernel, packages, daemon) call for now; it may not exist yet.
- * Both malloc'd, NULL on error.  gc_appliance_build: find or build it
+ * inputs (kernel, packages, daemon) call for now; it may not exist yet;
+ * the version of its kernel in *kernel_version unless that is NULL.
+ * All malloc'd, NULL on error.  gc_appliance_build: find or build it
  * (a build removes the appliances it replaces), and make its saved
  * state if runs will restore one (lib/snapshot.c; failing to is no
  * error: runs then boot cold); 0 or -1.
@@ -179,7 +180,7 @@ extern int gc_shutdown (gc_h *g);
  * under way keep their open files): the number of entries removed, or
  * -1. */
 extern char *gc_appliance_cachedir (gc_h *g);
-extern char *gc_appliance_current (gc_h *g);
+extern char *gc_appliance_current (gc_h *g, char **kernel_version);
 extern int gc_appliance_build (gc_h *g);
 extern int gc_appliance_clean (gc_h *g);
 

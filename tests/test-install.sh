@@ -51,6 +51,9 @@ run "$bin/guestcell-appliance" --status
 expect_rc 0
 installed="$(sed -n 's/^current appliance: \([^ ]*\) (built.*/\1/p' "$T/out")"
 [ -n "$installed" ] || { cat "$T/out"; fail "the installed tree's appliance is not built"; }
+kver="$(sed -n 's/^kernel: \([^ ]*\) .*/\1/p' "$T/out")"
+[ -n "$kver" ] && [ -f "/boot/vmlinuz-$kver" ] && [ -d "/lib/modules/$kver" ] ||
+  { cat "$T/out"; fail "--status names no installed kernel"; }
 run "$GC_BUILD_ROOT/appliance-tool/guestcell-appliance" --status
 grep -q "^current appliance: $installed " "$T/out" && fail "the installed virt-cat used the build tree's appliance"
 ok "the installed virt-cat ran on its own appliance"
