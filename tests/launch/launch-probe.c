@@ -23,22 +23,10 @@
 #include <time.h>
 
 #include "guestcell.h"
+#include "probe.h"
 #include "internal.h"           /* timings.restored */
 
-static void
-die (gc_h *g, const char *what)
-{
-  fprintf (stderr, "launch-probe: %s: %s\n", what, gc_last_error (g));
-  exit (1);
-}
-
-static void
-print_event (gc_h *g, void *opaque, uint64_t event, const char *buf,
-             size_t len, const uint64_t *array, size_t array_len)
-{
-  fprintf (stderr, "%.*s%s", (int) len, buf,
-           len && buf[len - 1] == '\n' ? "" : "\n");
-}
+#define die(g, what) probe_die (g, "launch-probe", what)
 
 int
 main (int argc, char **argv)
@@ -54,10 +42,7 @@ main (int argc, char **argv)
   }
   for (int i = 1; i < argc; ++i) {
     if (strcmp (argv[i], "-v") == 0) {
-      gc_set_verbose (g, 1);
-      gc_set_event_callback (g, print_event,
-                             GC_EVENT_LIBRARY | GC_EVENT_APPLIANCE |
-                             GC_EVENT_WARNING, NULL);
+      probe_verbose (g);
     }
     else if (strcmp (argv[i], "--urandom") == 0 && i + 1 < argc)
       urandom = atoi (argv[++i]);
