@@ -142,6 +142,10 @@ extern int commandv (char **out, char **err, char *const *argv);
 extern void reply_tool_failure (char *err, const char *fs, ...)
   __attribute__ ((format (printf, 2, 3)));
 
+/* The strings of v sorted, as a NULL-terminated list (v is consumed);
+ * NULL after replying if out of memory.  (daemon/lvm.c) */
+extern char **gc_d_sorted_list (string_vector *v);
+
 /* Forget what blkid probing found (daemon/fs.c): called before every
  * action that writes, since it may change what is on the devices. */
 extern void gc_d_blkid_forget (void);

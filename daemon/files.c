@@ -269,12 +269,6 @@ do_pread (const char *path, int count, int64_t offset, size_t *size_r)
   return buf;
 }
 
-static int
-compare_strings (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 /* The names, sorted (caller frees); NULL after replying. */
 char **
 do_ls (const char *directory)
@@ -309,14 +303,7 @@ do_ls (const char *directory)
     goto err;
   }
   closedir (dir);
-  if (v.len > 0)
-    qsort (v.ptr, v.len, sizeof (char *), compare_strings);
-  char **r = gc_strings_from_vector (&v);
-  if (r == NULL) {
-    reply_with_perror ("ls: %s", directory);
-    gc_string_vector_free (&v);
-  }
-  return r;
+  return gc_d_sorted_list (&v);
 
  err:
   closedir (dir);

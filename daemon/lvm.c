@@ -24,6 +24,8 @@
 
 #include "daemon.h"
 #include "gc-daemon-actions.h"
+#include "lvmact.h"
+#include "lvmmeta.h"
 
 #define LVM_DIR "/run/gc/lvm"
 
@@ -130,79 +132,55 @@ run_lvm (char **out, char *const *args)
   return 0;
 }
 
-/* Names of VGs and LVs: what lvm accepts, and never an option. */
-static bool
-valid_lvm_name (const char *s)
-{
-  if (!*s || *s == '-' || strlen (s) > 127 || strcmp (s, ".") == 0 ||
-      strcmp (s, "..") == 0)
-    return false;
-  for (; *s; ++s)
-    if (!isalnum ((unsigned char) *s) && !strchr ("+_.-", *s))
-      return false;
-  return true;
-}
-
 static int
 compare_strings (const void *a, const void *b)
 {
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
-static uint64_t
-le64 (const unsigned char *p)
+/* See daemon.h. */
+char **
+gc_d_sorted_list (string_vector *v)
 {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i)
-    v = v << 8 | p[i];
-  return v;
+  if (v->len > 1)
+    qsort (v->ptr, v->len, sizeof (char *), compare_strings);
+  char **r = gc_strings_from_vector (v);
+  if (r == NULL) {
+    reply_with_perror ("%s: malloc", gc_d_action ());
+    gc_string_vector_free (v);
+  }
+  return r;
 }
 
 /* If the device (an appliance name like "vda2") carries an LVM physical
- * volume label ("LABELONE" at the start of one of its first four
- * sectors, with the type "LVM2 001" at offset 24): the size of the
- * largest current metadata text of its metadata areas (0 if none is
- * readable), else -1.  Only a size to decide how to activate, never
- * trusted beyond that: lvm itself reads the metadata. */
+ * volume label: the size of the largest current metadata text of its
+ * metadata areas (0 if none is readable), else -1.  Only a size to
+ * decide how to activate. */
 static int64_t
 pv_metadata_size (const char *name)
 {
   char path[128];
-  unsigned char buf[4 * 512], mda[512];
+  unsigned char mda[512];
+  struct gc_d_pv_label l;
+  int64_t best = 0;
   snprintf (path, sizeof path, "/dev/%s", name);
   CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd == -1)
+  if (fd == -1 || gc_d_pv_label (fd, &l) == -1)
     return -1;
-  ssize_t n = pread (fd, buf, sizeof buf, 0);
-  for (ssize_t off = 0; off + 32 <= n; off += 512) {
-    if (memcmp (buf + off, "LABELONE", 8) != 0 ||
-        memcmp (buf + off + 24, "LVM2 001", 8) != 0)
-      continue;
-    /* The PV header (its offset from the label at byte 20): a 32-byte
-     * UUID, the device size, then two lists of (offset, size) ended by
-     * a zero offset: the data areas, then the metadata areas. */
-    uint32_t ph = buf[off + 20] | buf[off + 21] << 8 |
-      buf[off + 22] << 16 | (uint32_t) buf[off + 23] << 24;
-    size_t p = off + ph + 32 + 8;
-    int64_t best = 0;
-    for (int list = 0; list < 2; ++list)
-      for (; p + 16 <= (size_t) n; p += 16) {
-        uint64_t o = le64 (buf + p);
-        if (o == 0) {
-          p += 16;
-          break;
-        }
-        /* A metadata area header: the magic at 4, then at 40 the
-         * current text's (offset, size, checksum, flags). */
-        if (list == 1 && o < INT64_MAX &&
-            pread (fd, mda, sizeof mda, o) == (ssize_t) sizeof mda &&
-            memcmp (mda + 4, " LVM2 x[5A%r0N*>", 16) == 0 &&
-            le64 (mda + 48) < INT64_MAX && (int64_t) le64 (mda + 48) > best)
-          best = le64 (mda + 48);
-      }
-    return best;
+  /* A metadata area header: the magic at 4, then at 40 the current
+   * text's (offset, size, checksum, flags). */
+  for (size_t i = 0; i < l.nmda; ++i) {
+    uint64_t size = 0;
+    if (l.mda_offset[i] < INT64_MAX &&
+        pread (fd, mda, sizeof mda, l.mda_offset[i]) == (ssize_t) sizeof mda &&
+        memcmp (mda + 4, " LVM2 x[5A%r0N*>", 16) == 0) {
+      for (int k = 7; k >= 0; --k)
+        size = size << 8 | mda[48 + k];
+      if (size < INT64_MAX && (int64_t) size > best)
+        best = size;
+    }
   }
-  return -1;
+  return best;
 }
 
 /* The largest LVM metadata text of any guest disk, partition or
@@ -315,8 +293,15 @@ do_lvm_scan (int want_activate)
     char *args[] = { "vgscan", NULL };
     return run_lvm (NULL, args) == -1 ? NULL : messages (&msgs);
   }
-  if (meta < BIG_METADATA)
+  if (meta < BIG_METADATA) {
+    const char *why = "volumes are active already (a second scan)";
+    gc_d_blkid_forget ();
+    if (count_dm_lvs () == 0 &&
+        gc_d_lvm_activate_native (BIG_METADATA, &why) == 1)
+      return messages (&msgs);
+    gc_d_debug ("lvm_scan: lvm activates: %s", why);
     return activate (NULL) == -1 ? NULL : messages (&msgs);
+  }
 
   /* Each LV is a device-mapper device (the kernel's memory, and a few
    * ms each under TCG): a VG with thousands is activated only as far
@@ -334,7 +319,7 @@ do_lvm_scan (int want_activate)
        l = strtok_r (NULL, "\n", &save)) {
     char *name;
     long count = strtol (l, &name, 10);
-    if (*name != '/' || !valid_lvm_name (++name))
+    if (*name != '/' || !gc_lvm_valid_name (++name))
       continue;
     chomp (name);
     char *m = NULL;
@@ -396,14 +381,7 @@ do_lvs (void)
       return NULL;
     }
   }
-  if (v.len > 0)
-    qsort (v.ptr, v.len, sizeof (char *), compare_strings);
-  char **r = gc_strings_from_vector (&v);
-  if (r == NULL) {
-    reply_with_perror ("malloc");
-    gc_string_vector_free (&v);
-  }
-  return r;
+  return gc_d_sorted_list (&v);
 }
 
 /* 0, or -1 after replying. */
@@ -418,7 +396,7 @@ do_pvcreate (const char *device)
 int
 do_vgcreate (const char *vgname, char *const *pvs)
 {
-  if (!valid_lvm_name (vgname)) {
+  if (!gc_lvm_valid_name (vgname)) {
     reply_with_error_errno (EINVAL, "vgcreate: %s: invalid volume group "
                             "name", vgname);
     return -1;
@@ -444,7 +422,7 @@ int
 do_lvcreate (const char *lvname, const char *vgname, int mbytes)
 {
   char size[32];
-  if (!valid_lvm_name (lvname) || !valid_lvm_name (vgname)) {
+  if (!gc_lvm_valid_name (lvname) || !gc_lvm_valid_name (vgname)) {
     reply_with_error_errno (EINVAL, "lvcreate: %s/%s: invalid name",
                             vgname, lvname);
     return -1;
@@ -494,7 +472,7 @@ int
 do_internal_lvm_many (const char *device, const char *vgname, int count)
 {
   static const char cfg[] = LVM_DIR "/many.vg";
-  if (!valid_lvm_name (vgname) || count < 1 || count > 100000) {
+  if (!gc_lvm_valid_name (vgname) || count < 1 || count > 100000) {
     reply_with_error_errno (EINVAL, "internal_lvm_many: %s: a valid "
                             "name and 1 to 100000 volumes", vgname);
     return -1;
@@ -568,4 +546,20 @@ int
 gc_d_lvm (char **out, char *const *args)
 {
   return run_lvm (out, args);
+}
+
+/* See actions.py. */
+char *
+do_internal_test_lvm (char *const *words)
+{
+  char *out = NULL;
+  for (size_t i = 0; words[i]; ++i)
+    if (strncmp (words[i], "/dev/", 5) == 0) {
+      reply_with_error_errno (EINVAL, "internal_test_lvm: %s: no device "
+                              "names", words[i]);
+      return NULL;
+    }
+  if (run_lvm (&out, words) == -1)
+    return NULL;
+  return out ? out : strdup ("");
 }

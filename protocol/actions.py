@@ -439,5 +439,16 @@ ACTIONS = [
      "(device-mapper, md, dm-crypt and its ciphers, FUSE, the xfs, btrfs "
      "and vfat filesystems) and read the lvm binary and its libraries "
      "once, so that every restored run finds them loaded and cached."),
+    (163, "internal_test_lvm_tables", "RStringList", [("Bool", "with_lvm")],
+     [], "For tests: deactivate every LVM volume (vgchange -an), activate "
+     "them again with lvm's vgchange -ay (with_lvm) or without lvm as "
+     "lvm_scan does (an error saying why if it cannot), and return the "
+     "device-mapper table of each active LVM volume, one line each: "
+     "NAME UUID ro|rw /dev/VG/LV->LINK then START LEN TYPE PARAMS per "
+     "target, separated by ';', sorted."),
+    (164, "internal_test_lvm", "RString", [("StringList", "words")], [],
+     "For tests: run lvm with these arguments under the daemon's lvm "
+     "configuration (they name no guest device: volume groups and "
+     "volumes only) and return what it printed."),
 
 ]
