@@ -807,7 +807,21 @@ gc_shutdown (gc_h *g)
                         "stopped: what was written may not be on the disk");
     r = -1;
   }
-  if (g->state == GC_STATE_READY) {
+  bool writable = false;
+  for (size_t i = 0; i < g->drives.len; ++i)
+    writable |= !g->drives.ptr[i].readonly;
+  if (g->state == GC_STATE_READY && !writable) {
+    /* Every guest disk is read-only: what the appliance wrote went to
+     * qemu's throw-away overlays in the private directory (removed
+     * with it), so there is nothing to sync and nothing to lose.  qemu
+     * is stopped at once; the orderly power-off (unmount, ACPI S5)
+     * cost 0.05 s a run under TCG. */
+    int64_t t0 = gc_int_now_us ();
+    gc_int_stop_appliance (g, 0);
+    gc_int_debug (g, "shutdown: %.3f s (read-only drives: qemu stopped, "
+                  "no power-off)", (gc_int_now_us () - t0) / 1e6);
+  }
+  else if (g->state == GC_STATE_READY) {
     int64_t t0 = gc_int_now_us ();
     int64_t deadline = t0 + (int64_t) GC_SHUTDOWN_TIMEOUT * 1000000;
     int status = 0;
