@@ -98,7 +98,7 @@ hwm_of ()                          # PID -> $hwm, $rss (0 if gone), $state
       VmHWM:) hwm=$v ;;
       VmRSS:) rss=$v; return ;;
     esac
-  done < "/proc/$1/status" 2>/dev/null || true
+  done 2>/dev/null < "/proc/$1/status" || true
 }
 descendants ()                     # PID -> every descendant's pid
 {
@@ -129,7 +129,7 @@ run_one ()
     [ "$hwm" -gt "$tool" ] && tool=$hwm
     tick=$rss
     kids=""
-    read -r kids < "/proc/$pid/task/$pid/children" 2>/dev/null || true
+    read -r kids 2>/dev/null < "/proc/$pid/task/$pid/children" || true
     if [ -n "${DEEP:-}" ]; then kids="$(descendants $pid)"; fi
     for c in $kids; do
       hwm_of "$c"
