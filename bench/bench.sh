@@ -19,9 +19,9 @@
 #    "shutdown: ..." lines the core prints under -v (separate runs with
 #    -v, so the timed runs carry no debug output);
 #  - the peak memory: the tool's own peak RSS plus qemu's, each its
-#    VmHWM read from /proc/PID/status every 20 ms while it runs (VmHWM
+#    VmHWM read from /proc/PID/status every 50 ms while it runs (VmHWM
 #    only grows, so the last reading is the peak, missing at most the
-#    last 20 ms).  The sum of the two peaks is an upper bound of the
+#    last 50 ms).  The sum of the two peaks is an upper bound of the
 #    peak of the process tree.  (/usr/bin/time -f %M cannot be used: it
 #    reports the largest process of the tree, which is qemu.)
 # Then, when libguestfs's virt-cat is installed (/usr/bin/virt-cat), the
