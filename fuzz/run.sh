@@ -17,7 +17,7 @@ secs="${2:-600}"
 jobs="${3:-2}"
 shift $(( $# >= 3 ? 3 : $# ))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(packages fstab release binary probe proto utf8 treestream)
+[ ${#targets[@]} -gt 0 ] || targets=(packages fstab release binary probe proto utf8 treestream lvm)
 work="$(mktemp -d /tmp/gc-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
