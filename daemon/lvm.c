@@ -154,60 +154,31 @@ gc_d_sorted_list (string_vector *v)
 
 /* If the device (an appliance name like "vda2") carries an LVM physical
  * volume label: the size of the largest current metadata text of its
- * metadata areas (0 if none is readable), else -1.  Only a size to
- * decide how to activate. */
+ * metadata areas (0 if none is readable), else -1. */
 static int64_t
 pv_metadata_size (const char *name)
 {
   char path[128];
-  unsigned char mda[512];
   struct gc_d_pv_label l;
-  int64_t best = 0;
   snprintf (path, sizeof path, "/dev/%s", name);
   CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd == -1 || gc_d_pv_label (fd, &l) == -1)
     return -1;
-  /* A metadata area header: the magic at 4, then at 40 the current
-   * text's (offset, size, checksum, flags). */
-  for (size_t i = 0; i < l.nmda; ++i) {
-    uint64_t size = 0;
-    if (l.mda_offset[i] < INT64_MAX &&
-        pread (fd, mda, sizeof mda, l.mda_offset[i]) == (ssize_t) sizeof mda &&
-        memcmp (mda + 4, " LVM2 x[5A%r0N*>", 16) == 0) {
-      for (int k = 7; k >= 0; --k)
-        size = size << 8 | mda[48 + k];
-      if (size < INT64_MAX && (int64_t) size > best)
-        best = size;
-    }
-  }
-  return best;
+  return gc_d_pv_metadata_size (fd, &l);
 }
 
-/* The largest LVM metadata text of any guest disk, partition or
- * running md array, or -1 if none is an LVM physical volume.  Running
- * lvm costs most of a second under TCG, so guests without LVM skip
- * it. */
+/* The largest LVM metadata text of any guest disk, partition, running
+ * md array or opened LUKS volume, or -1 if none is an LVM physical
+ * volume (or on ENOMEM).  Running lvm costs most of a second under
+ * TCG, so guests without LVM skip it. */
 static int64_t
 largest_pv_metadata (void)
 {
   int64_t best = -1, m;
-  /* md arrays and opened LUKS volumes, then the disks. */
-  for (int k = 0; k < 2; ++k) {
-    CLEANUP_FREE_STRINGS char **more = k == 0 ? gc_d_md_arrays ()
-      : gc_d_luks_mappings ();
-    for (size_t j = 0; more && more[j]; ++j)
-      if ((m = pv_metadata_size (more[j] + strlen ("/dev/"))) > best)
-        best = m;
-  }
-  char *const *d = gc_d_guest_disks ();
-  for (size_t i = 0; d[i]; ++i) {
-    if ((m = pv_metadata_size (d[i])) > best)
+  CLEANUP_FREE_STRINGS char **devs = gc_d_pv_candidates ();
+  for (size_t i = 0; devs && devs[i]; ++i)
+    if ((m = pv_metadata_size (devs[i])) > best)
       best = m;
-    CLEANUP_FREE_STRINGS char **parts = gc_d_disk_partitions (d[i]);
-    for (size_t j = 0; parts && parts[j]; ++j)
-      if ((m = pv_metadata_size (parts[j])) > best)
-        best = m;
-  }
   return best;
 }
 

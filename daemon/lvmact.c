@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,75 @@ gc_d_pv_label (int fd, struct gc_d_pv_label *l)
   return -1;
 }
 
+/* Read metadata area i's header into h: 0, or -1 if it cannot be
+ * read or lacks the magic (its checksum is the caller's to check). */
+static int
+read_mda_header (int fd, const struct gc_d_pv_label *l, size_t i,
+                 unsigned char h[MDA_HEADER_SIZE])
+{
+  uint64_t start = l->mda_offset[i], size = l->mda_size[i];
+  if (start > INT64_MAX - size ||
+      pread (fd, h, MDA_HEADER_SIZE, start) != MDA_HEADER_SIZE ||
+      memcmp (h + 4, " LVM2 x[5A%r0N*>", 16) != 0)
+    return -1;
+  return 0;
+}
+
+/* See lvmact.h.  Its header's checksum unchecked: a size only. */
+int64_t
+gc_d_pv_metadata_size (int fd, const struct gc_d_pv_label *l)
+{
+  int64_t best = 0;
+  for (size_t i = 0; i < l->nmda; ++i) {
+    unsigned char h[MDA_HEADER_SIZE];
+    /* At 40, the current text's (offset, size, checksum, flags). */
+    if (read_mda_header (fd, l, i, h) == 0 && le64 (h + 48) < INT64_MAX &&
+        (int64_t) le64 (h + 48) > best)
+      best = le64 (h + 48);
+  }
+  return best;
+}
+
+/* See lvmact.h. */
+char **
+gc_d_pv_candidates (void)
+{
+  string_vector v = EMPTY_VECTOR;
+  bool ok = true;
+  /* md arrays and opened LUKS volumes, then the disks and their
+   * partitions. */
+  for (int k = 0; k < 2 && ok; ++k) {
+    CLEANUP_FREE_STRINGS char **more = k == 0 ? gc_d_md_arrays ()
+      : gc_d_luks_mappings ();
+    for (size_t j = 0; more && more[j] && ok; ++j) {
+      char *c = strdup (more[j] + strlen ("/dev/"));
+      ok = c && string_vector_append (&v, c) == 0;
+      if (!ok)
+        free (c);
+    }
+  }
+  char *const *d = gc_d_guest_disks ();
+  for (size_t i = 0; d[i] && ok; ++i) {
+    char *c = strdup (d[i]);
+    ok = c && string_vector_append (&v, c) == 0;
+    if (!ok) {
+      free (c);
+      break;
+    }
+    CLEANUP_FREE_STRINGS char **parts = gc_d_disk_partitions (d[i]);
+    for (size_t j = 0; parts && parts[j] && ok; ++j) {
+      c = strdup (parts[j]);
+      ok = c && string_vector_append (&v, c) == 0;
+      if (!ok)
+        free (c);
+    }
+  }
+  char **r = ok ? gc_strings_from_vector (&v) : NULL;
+  if (r == NULL)
+    gc_string_vector_free (&v);
+  return r;
+}
+
 /* See lvmact.h. */
 int
 gc_d_pv_metadata (int fd, const struct gc_d_pv_label *l, size_t max,
@@ -99,9 +169,7 @@ gc_d_pv_metadata (int fd, const struct gc_d_pv_label *l, size_t max,
   for (size_t i = 0; i < l->nmda; ++i) {
     unsigned char h[MDA_HEADER_SIZE];
     uint64_t start = l->mda_offset[i], size = l->mda_size[i];
-    if (start > INT64_MAX - size ||
-        pread (fd, h, sizeof h, start) != (ssize_t) sizeof h ||
-        memcmp (h + 4, " LVM2 x[5A%r0N*>", 16) != 0 ||
+    if (read_mda_header (fd, l, i, h) == -1 ||
         gc_lvm_crc (GC_LVM_CRC_INITIAL, h + 4, sizeof h - 4) != le32 (h))
       return -1;
     /* The current text: (offset, size, checksum, flags) at 40; it may
@@ -181,22 +249,14 @@ static int
 find_pvs (struct pvs *pvs, size_t max, const char **why)
 {
   pvs->n = 0;
-  for (int k = 0; k < 2; ++k) {
-    CLEANUP_FREE_STRINGS char **more = k == 0 ? gc_d_md_arrays ()
-      : gc_d_luks_mappings ();
-    for (size_t j = 0; more && more[j]; ++j)
-      if (add_pv (pvs, more[j] + strlen ("/dev/"), max, why) == -1)
-        return -1;
+  CLEANUP_FREE_STRINGS char **devs = gc_d_pv_candidates ();
+  if (devs == NULL) {
+    *why = "out of memory";
+    return -1;
   }
-  char *const *d = gc_d_guest_disks ();
-  for (size_t i = 0; d[i]; ++i) {
-    if (add_pv (pvs, d[i], max, why) == -1)
+  for (size_t i = 0; devs[i]; ++i)
+    if (add_pv (pvs, devs[i], max, why) == -1)
       return -1;
-    CLEANUP_FREE_STRINGS char **parts = gc_d_disk_partitions (d[i]);
-    for (size_t j = 0; parts && parts[j]; ++j)
-      if (add_pv (pvs, parts[j], max, why) == -1)
-        return -1;
-  }
   return 0;
 }
 
@@ -389,6 +449,7 @@ lvm_tables (void)
       closedir (dir);
     return NULL;
   }
+  CLEANUP_FREE_STRINGS char **lvs = gc_d_active_lvs ();
   while ((d = readdir (dir)) != NULL) {
     char p[300];
     if (strncmp (d->d_name, "dm-", 3) != 0)
@@ -419,7 +480,6 @@ lvm_tables (void)
     /* Where /dev/VG/LV points (lvm's link, or ours). */
     char link[1300] = "-", target[600];
     ssize_t n;
-    CLEANUP_FREE_STRINGS char **lvs = gc_d_active_lvs ();
     for (size_t i = 0; lvs && lvs[i]; ++i) {
       n = readlink (lvs[i], target, sizeof target - 1);
       if (n > 0) {

@@ -32,6 +32,16 @@ extern int gc_d_pv_label (int fd, struct gc_d_pv_label *l);
 extern int gc_d_pv_metadata (int fd, const struct gc_d_pv_label *l,
                              size_t max, char **text, size_t *len);
 
+/* The size of the largest current metadata text of the PV's areas
+ * (0 if no header is readable): only a size, to decide how to
+ * activate. */
+extern int64_t gc_d_pv_metadata_size (int fd, const struct gc_d_pv_label *l);
+
+/* The devices that may be LVM physical volumes (appliance names such
+ * as "vdb2", md arrays and opened LUKS volumes first), or NULL on
+ * ENOMEM.  Caller frees. */
+extern char **gc_d_pv_candidates (void);
+
 /* Activate every LVM volume group of the guest's devices without lvm:
  * 1 if done; 0 with *why (static) if lvm must do it (nothing was left
  * active).  Texts larger than max bytes are left to lvm. */
