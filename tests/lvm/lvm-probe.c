@@ -37,14 +37,6 @@ split (char *s, const char *sep)
   return v;
 }
 
-static void
-free_strings (char **v)
-{
-  for (size_t i = 0; v && v[i]; ++i)
-    free (v[i]);
-  free (v);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -105,13 +97,13 @@ main (int argc, char **argv)
         printf ("native-refused: %s\n", gc_last_error (g));
       for (size_t k = 0; t && t[k]; ++k)
         printf ("native: %s\n", t[k]);
-      free_strings (t);
+      gc_free_strings (t);
       t = gc_internal_test_lvm_tables (g, 1);
       if (t == NULL)
         die (g, "internal_test_lvm_tables with lvm");
       for (size_t k = 0; t[k]; ++k)
         printf ("lvm: %s\n", t[k]);
-      free_strings (t);
+      gc_free_strings (t);
     }
     else {
       fprintf (stderr, "lvm-probe: unknown step %s\n", argv[i]);
