@@ -266,7 +266,8 @@ do_lvm_scan (int want_activate)
   }
   if (meta < BIG_METADATA) {
     const char *why = "volumes are active already (a second scan)";
-    gc_d_blkid_forget ();
+    /* blkid's cached probes stay true: activating only adds devices
+     * (lvm's path, which may change more, forgets them in activate). */
     if (count_dm_lvs () == 0 &&
         gc_d_lvm_activate_native (BIG_METADATA, &why) == 1)
       return messages (&msgs);
