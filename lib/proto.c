@@ -384,6 +384,9 @@ sock_read (struct call *st, char *buf, size_t n)
     if (r == -1) {
       if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
         continue;
+      /* The appliance went away: say why if qemu is gone, as writes do. */
+      if (errno == ECONNRESET && gc_int_explain_qemu_exit (g, st->c->name))
+        return -1;
       gc_int_perror (g, "%s: read from the appliance", st->c->name);
       return -1;
     }
