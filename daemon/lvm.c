@@ -167,15 +167,15 @@ pv_metadata_size (const char *name)
   return gc_d_pv_metadata_size (fd, &l);
 }
 
-/* The largest LVM metadata text of any guest disk, partition, running
- * md array or opened LUKS volume, or -1 if none is an LVM physical
- * volume (or on ENOMEM).  Running lvm costs most of a second under
- * TCG, so guests without LVM skip it. */
+/* The largest LVM metadata text of the devices (gc_d_pv_candidates:
+ * guest disks, partitions, running md arrays, opened LUKS volumes), or
+ * -1 if none is an LVM physical volume (or devs is NULL: ENOMEM).
+ * Running lvm costs most of a second under TCG, so guests without LVM
+ * skip it. */
 static int64_t
-largest_pv_metadata (void)
+largest_pv_metadata (char *const *devs)
 {
   int64_t best = -1, m;
-  CLEANUP_FREE_STRINGS char **devs = gc_d_pv_candidates ();
   for (size_t i = 0; devs && devs[i]; ++i)
     if ((m = pv_metadata_size (devs[i])) > best)
       best = m;
@@ -255,7 +255,9 @@ char **
 do_lvm_scan (int want_activate)
 {
   string_vector msgs = EMPTY_VECTOR, vgs = EMPTY_VECTOR;
-  int64_t meta = largest_pv_metadata ();
+  /* Listed once: the size check and the activation read the same. */
+  CLEANUP_FREE_STRINGS char **devs = gc_d_pv_candidates ();
+  int64_t meta = largest_pv_metadata (devs);
   if (meta < 0) {
     gc_d_debug ("lvm_scan: no LVM physical volume: lvm not run");
     return messages (&msgs);
@@ -269,7 +271,7 @@ do_lvm_scan (int want_activate)
     /* blkid's cached probes stay true: activating only adds devices
      * (lvm's path, which may change more, forgets them in activate). */
     if (count_dm_lvs () == 0 &&
-        gc_d_lvm_activate_native (BIG_METADATA, &why) == 1)
+        gc_d_lvm_activate_native (devs, BIG_METADATA, &why) == 1)
       return messages (&msgs);
     gc_d_debug ("lvm_scan: lvm activates: %s", why);
     return activate (NULL) == -1 ? NULL : messages (&msgs);

@@ -119,6 +119,18 @@ gc_d_pv_metadata_size (int fd, const struct gc_d_pv_label *l)
   return best;
 }
 
+/* Append a copy of s; false on ENOMEM. */
+static bool
+append_copy (string_vector *v, const char *s)
+{
+  char *c = strdup (s);
+  if (c == NULL || string_vector_append (v, c) == -1) {
+    free (c);
+    return false;
+  }
+  return true;
+}
+
 /* See lvmact.h. */
 char **
 gc_d_pv_candidates (void)
@@ -130,28 +142,15 @@ gc_d_pv_candidates (void)
   for (int k = 0; k < 2 && ok; ++k) {
     CLEANUP_FREE_STRINGS char **more = k == 0 ? gc_d_md_arrays ()
       : gc_d_luks_mappings ();
-    for (size_t j = 0; more && more[j] && ok; ++j) {
-      char *c = strdup (more[j] + strlen ("/dev/"));
-      ok = c && string_vector_append (&v, c) == 0;
-      if (!ok)
-        free (c);
-    }
+    for (size_t j = 0; more && more[j] && ok; ++j)
+      ok = append_copy (&v, more[j] + strlen ("/dev/"));
   }
   char *const *d = gc_d_guest_disks ();
   for (size_t i = 0; d[i] && ok; ++i) {
-    char *c = strdup (d[i]);
-    ok = c && string_vector_append (&v, c) == 0;
-    if (!ok) {
-      free (c);
-      break;
-    }
+    ok = append_copy (&v, d[i]);
     CLEANUP_FREE_STRINGS char **parts = gc_d_disk_partitions (d[i]);
-    for (size_t j = 0; parts && parts[j] && ok; ++j) {
-      c = strdup (parts[j]);
-      ok = c && string_vector_append (&v, c) == 0;
-      if (!ok)
-        free (c);
-    }
+    for (size_t j = 0; parts && parts[j] && ok; ++j)
+      ok = append_copy (&v, parts[j]);
   }
   char **r = ok ? gc_strings_from_vector (&v) : NULL;
   if (r == NULL)
@@ -246,10 +245,9 @@ add_pv (struct pvs *pvs, const char *name, size_t max, const char **why)
 }
 
 static int
-find_pvs (struct pvs *pvs, size_t max, const char **why)
+find_pvs (struct pvs *pvs, char *const *devs, size_t max, const char **why)
 {
   pvs->n = 0;
-  CLEANUP_FREE_STRINGS char **devs = gc_d_pv_candidates ();
   if (devs == NULL) {
     *why = "out of memory";
     return -1;
@@ -376,7 +374,7 @@ remove_nodes (const struct gc_lvm_lv *lv)
 
 /* See lvmact.h. */
 int
-gc_d_lvm_activate_native (size_t max, const char **why)
+gc_d_lvm_activate_native (char *const *devs, size_t max, const char **why)
 {
   struct pvs *pvs = calloc (1, sizeof *pvs);
   struct gc_lvm_plan plan;
@@ -388,7 +386,7 @@ gc_d_lvm_activate_native (size_t max, const char **why)
     *why = "out of memory";
     return 0;
   }
-  if (find_pvs (pvs, max, why) == -1 ||
+  if (find_pvs (pvs, devs, max, why) == -1 ||
       gc_lvm_plan (pvs->pv, pvs->n, &plan, why) == -1) {
     free_pvs (pvs);
     free (pvs);
@@ -538,7 +536,8 @@ do_internal_test_lvm_tables (int with_lvm)
   }
   else {
     const char *why;
-    if (gc_d_lvm_activate_native (256 * 1024, &why) != 1) {
+    CLEANUP_FREE_STRINGS char **devs = gc_d_pv_candidates ();
+    if (gc_d_lvm_activate_native (devs, 256 * 1024, &why) != 1) {
       reply_with_error ("internal_test_lvm_tables: not activated without "
                         "lvm: %s", why);
       return NULL;

@@ -42,9 +42,11 @@ extern int64_t gc_d_pv_metadata_size (int fd, const struct gc_d_pv_label *l);
  * ENOMEM.  Caller frees. */
 extern char **gc_d_pv_candidates (void);
 
-/* Activate every LVM volume group of the guest's devices without lvm:
- * 1 if done; 0 with *why (static) if lvm must do it (nothing was left
- * active).  Texts larger than max bytes are left to lvm. */
-extern int gc_d_lvm_activate_native (size_t max, const char **why);
+/* Activate every LVM volume group of the devices devs (those of
+ * gc_d_pv_candidates; NULL: out of memory) without lvm: 1 if done; 0
+ * with *why (static) if lvm must do it (nothing was left active).
+ * Texts larger than max bytes are left to lvm. */
+extern int gc_d_lvm_activate_native (char *const *devs, size_t max,
+                                     const char **why);
 
 #endif
