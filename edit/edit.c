@@ -21,12 +21,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include "cleanup.h"
@@ -383,6 +385,25 @@ edit_one (gc_h *g, const char *path, int *fatal_r)
     return GC_EXIT_ERROR;
   }
   const char *gpath = real ? real : path;
+
+  /* The host holds the file twice (the original and the edited copy,
+   * in the private directory, written whole): one that cannot fit is
+   * refused before anything is read, so that a guest's huge sparse
+   * file cannot fill the host's disk.  (If the stat fails, the
+   * download says why.) */
+  CLEANUP_FREE struct gc_stat *gst = gc_stat (g, gpath);
+  const char *dir = gc_get_tmpdir (g);
+  struct statvfs vfs;
+  if (gst && S_ISREG (gst->mode) && dir && statvfs (dir, &vfs) == 0) {
+    uint64_t avail = (uint64_t) vfs.f_bavail * vfs.f_frsize;
+    if ((uint64_t) gst->size > avail / 2) {
+      gc_tool_error ("%s: %" PRIi64 " bytes, too large to edit: the "
+                     "original and the edited copy need twice that in %s, "
+                     "which has %" PRIu64 " bytes free", path, gst->size,
+                     dir, avail);
+      return GC_EXIT_ERROR;
+    }
+  }
 
   CLEANUP_CLOSE int orig = anonymous_file (g);
   if (orig == -1) {

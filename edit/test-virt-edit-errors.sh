@@ -9,7 +9,8 @@
 # exist, a directory, a device node, a FIFO (exit 1); an image held by a
 # running VM (refused before anything starts, naming the image); a full
 # filesystem (ENOSPC: the old file whole, no temporary file left, the
-# filesystem clean).
+# filesystem clean); a huge sparse file (1 TiB: refused before it is
+# copied to the host, whose disk it would fill).
 #
 #   test-virt-edit-errors.sh VIRT-EDIT VIRT-CAT
 
@@ -113,3 +114,14 @@ check_clean "check-fs"
 run "$ve" -a "$img" /boot/grub/grub.cfg -e '$_ .= "#" x (4 << 20) if $lineno == 1'
 expect_rc 0
 ok "ENOSPC: one line, the old file whole and the same inode, nothing left, /boot clean, its space free again"
+
+# A 1 TiB sparse file (hostile-sparse's apk database): refused before
+# any of it is copied to the host.
+big="$(copy_guest hostile-sparse)"
+bigsum="$(sha256sum < "$big")"
+run "$ve" -a "$big" -m /dev/sda2 /lib/apk/db/installed -e 's/a/b/'
+expect_rc 1
+expect_one_error '^virt-edit: error: /lib/apk/db/installed: 1099511627776 bytes, too large to edit: the original and the edited copy need twice that in .*, which has [0-9]* bytes free$'
+same_sum "$big" "$bigsum" "a 1 TiB file"
+check_clean "a 1 TiB file"
+ok "a 1 TiB sparse file: refused before it is copied, one line, exit 1, image unchanged"
